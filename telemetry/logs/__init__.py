@@ -1,0 +1,1 @@
+"""The log analyzer: raw production logs in, a diagnosis report out."""
