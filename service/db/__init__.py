@@ -1,0 +1,1 @@
+"""Database access: URL handling, engine and session lifecycle, the schema."""

@@ -1,0 +1,121 @@
+"""One error hierarchy, one renderer: every failure leaves pagos in the same JSON shape
+``{error, message, details, request_id}``. 500 is only for bugs.
+
+    PagosError
+    ├── BadRequest (422, validation_error)
+    ├── NotFound (404, not_found)
+    └── DatabaseUnavailable (503, database_unavailable)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.responses import MoneyJSONResponse
+from telemetry.metrics import METRICS
+from telemetry.middleware import STATE_REQUEST_ID
+
+logger = structlog.get_logger("service.errors")
+
+# What an unreachable, overloaded or vanished database looks like from SQLAlchemy/asyncpg.
+DATABASE_FAILURES: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    OSError,
+    TimeoutError,
+)
+
+
+class PagosError(Exception):
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class BadRequest(PagosError):
+    status_code = 422
+    code = "validation_error"
+
+
+class NotFound(PagosError):
+    status_code = 404
+    code = "not_found"
+
+
+class DatabaseUnavailable(PagosError):
+    status_code = 503
+    code = "database_unavailable"
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> MoneyJSONResponse:
+    body = {
+        "error": code,
+        "message": message,
+        "details": details or [],
+        "request_id": request.scope.get("state", {}).get(STATE_REQUEST_ID),
+    }
+    return MoneyJSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location if part not in ("query", "body", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+async def _pagos_error(request: Request, exc: Exception) -> MoneyJSONResponse:
+    assert isinstance(exc, PagosError)
+    return error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+
+
+async def _validation_error(request: Request, exc: Exception) -> MoneyJSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        {"field": _field_name(tuple(error["loc"])), "message": error["msg"]}
+        for error in exc.errors()
+    ]
+    fields = ", ".join(sorted({d["field"] for d in details}))
+    return error_response(request, 422, "validation_error", f"invalid {fields}", details)
+
+
+async def _http_error(request: Request, exc: Exception) -> MoneyJSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    code = codes.get(exc.status_code, "http_error")
+    return error_response(
+        request, exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+    )
+
+
+async def _database_failure(request: Request, exc: Exception) -> MoneyJSONResponse:
+    METRICS.db_errors.labels(type(exc).__name__).inc()
+    logger.error("database_error", error=type(exc).__name__, path=request.url.path)
+    return error_response(
+        request, 503, "database_unavailable", "the database is unavailable; try again shortly"
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(PagosError, _pagos_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for failure in DATABASE_FAILURES:
+        app.add_exception_handler(failure, _database_failure)

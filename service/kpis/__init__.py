@@ -1,0 +1,1 @@
+"""Portfolio KPIs: ``GET /api/v1/pagos/kpis``."""

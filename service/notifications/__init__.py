@@ -1,0 +1,1 @@
+"""Notifications to clients and their summary."""

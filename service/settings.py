@@ -1,0 +1,97 @@
+"""The one settings class. Nothing else in pagos reads ``os.environ``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAGOS_", extra="ignore")
+
+    # Names the platform sets (Render, gunicorn, prometheus_client) are read without prefix.
+    database_url: str = Field(
+        default="sqlite:///var/pagos.db", validation_alias=AliasChoices("DATABASE_URL")
+    )
+    redis_url: str = Field(
+        default="redis://localhost:6379/0", validation_alias=AliasChoices("REDIS_URL")
+    )
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("PORT"))
+    web_concurrency: int = Field(
+        default=2, ge=1, le=64, validation_alias=AliasChoices("WEB_CONCURRENCY")
+    )
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR")
+    )
+
+    environment: Environment = "development"
+    host: str = "127.0.0.1"
+    business_timezone: str = "America/Caracas"
+    log_format: Literal["json", "console"] | None = None
+    log_level: str = "INFO"
+
+    # Cache. Redis timeouts are short on purpose: a request may lose at most ~100 ms to a
+    # Redis that is down before the worker falls back to its in-process cache.
+    cache_prefix: str = "pagos"
+    cache_kpis_ttl_seconds: int = Field(default=300, ge=1)
+    cache_notifications_ttl_seconds: int = Field(default=30, ge=1)
+    cache_memory_max_entries: int = Field(default=1024, ge=1)
+    redis_connect_timeout_seconds: float = Field(default=0.05, gt=0)
+    redis_socket_timeout_seconds: float = Field(default=0.05, gt=0)
+    redis_retry_after_seconds: float = Field(default=5.0, gt=0)
+
+    # Telemetry. Detectors are per route template; the KPI route's SLO is 500 ms.
+    slow_request_seconds: float = Field(default=1.0, gt=0)
+    slow_route_seconds: dict[str, float] = Field(
+        default_factory=lambda: {"/api/v1/pagos/kpis": 0.5}
+    )
+    # Below these sizes a 2xx JSON answer is suspicious, unless the handler said "empty".
+    small_response_bytes: dict[str, int] = Field(
+        default_factory=lambda: {
+            "/api/v1/pagos/kpis": 120,
+            "/api/v1/notificaciones/estadisticas/resumen": 70,
+        }
+    )
+
+    # Database. A statement that cannot finish in this time is a failure (503), not a hang.
+    db_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    db_statement_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_pool_size: int = Field(default=5, ge=1)
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("cache_prefix")
+    @classmethod
+    def _safe_prefix(cls, value: str) -> str:
+        if not value or any(ch in value for ch in ": \t\n*?[]"):
+            raise ValueError("cache prefix must be non-empty, without ':', spaces or globs")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.business_timezone)
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format is not None:
+            return self.log_format == "json"
+        return self.environment == "production"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

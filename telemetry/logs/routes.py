@@ -1,0 +1,56 @@
+"""Raw paths to route templates, and the all-empty answers of pagos's own endpoints."""
+
+from __future__ import annotations
+
+import json
+import re
+
+_ID_SEGMENT = re.compile(
+    r"^(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{24,})$"
+)
+_MAX_PATH = 300
+
+
+def route_template(path: str) -> str:
+    """``/api/v1/prestamos/42?x=1`` → ``/api/v1/prestamos/{id}`` (numeric, uuid, long hex)."""
+    cut = path.find("?")
+    if cut >= 0:
+        path = path[:cut]
+    if len(path) > _MAX_PATH:
+        path = path[:_MAX_PATH]
+    if not any(ch.isdigit() for ch in path):
+        return path or "/"
+    parts = path.split("/")
+    return "/".join("{id}" if _ID_SEGMENT.match(part) else part for part in parts) or "/"
+
+
+NOTIFICATIONS_SUMMARY_ROUTE = "/api/v1/notificaciones/estadisticas/resumen"
+NOTIFICATIONS_SUMMARY_EMPTY: dict[str, int | float] = {
+    "total": 0,
+    "enviadas": 0,
+    "pendientes": 0,
+    "fallidas": 0,
+    "no_leidas": 0,
+    "tasa_exito": 0.0,
+}
+
+
+def _encodings(value: dict[str, int | float]) -> dict[int, str]:
+    """Byte sizes of the same JSON value as common serializers write it.
+
+    ``0.0`` and ``0`` are the same JSON number; a backend that computes ``tasa_exito`` as the
+    integer ``0`` on an empty table sends the same answer two bytes shorter.
+    """
+    as_ints = {key: int(number) if number == 0 else number for key, number in value.items()}
+    sizes: dict[int, str] = {}
+    for variant, zeros in ((value, "0.0"), (as_ints, "0")):
+        for separators, spacing in (((",", ":"), "compact"), ((", ", ": "), "spaced")):
+            text = json.dumps(variant, separators=separators)
+            sizes.setdefault(len(text.encode()), f"{text} ({spacing}, zero rate as {zeros})")
+    return sizes
+
+
+KNOWN_EMPTY_ANSWERS: dict[str, dict[int, str]] = {
+    NOTIFICATIONS_SUMMARY_ROUTE: _encodings(NOTIFICATIONS_SUMMARY_EMPTY),
+}

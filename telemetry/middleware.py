@@ -1,0 +1,159 @@
+"""One pure ASGI middleware: request id, timing, bytes sent, route template, detectors, the
+``request`` log line. Pure ASGI (not ``BaseHTTPMiddleware``) so streaming responses are
+counted as sent and nothing is buffered."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from telemetry.metrics import METRICS, Metrics
+
+UNMATCHED_ROUTE = "unmatched"
+REQUEST_ID_HEADERS = (b"x-request-id", b"rndr-id")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+_EMPTY_MARK = "telemetry.empty_result"
+STATE_REQUEST_ID = "request_id"
+
+logger = structlog.get_logger("telemetry.request")
+
+
+@dataclass(frozen=True)
+class TelemetryConfig:
+    slow_threshold_seconds: float = 1.0
+    slow_threshold_overrides: Mapping[str, float] = field(default_factory=dict)
+    small_response_bytes: Mapping[str, int] = field(default_factory=dict)
+    # Routes left out of the latency and size histograms (probes and scrapes).
+    unmeasured_routes: frozenset[str] = frozenset({"/metrics", "/health/live", "/health/ready"})
+
+    def slow_threshold(self, route: str) -> float:
+        return self.slow_threshold_overrides.get(route, self.slow_threshold_seconds)
+
+
+def mark_empty_result(scope_state: dict[str, Any]) -> None:
+    """Say that this 2xx answer is legitimately empty (an empty table is a true answer)."""
+    scope_state[_EMPTY_MARK] = True
+
+
+def route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return UNMATCHED_ROUTE
+    return scope.get("root_path", "") + path if scope.get("root_path") else path
+
+
+def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name.lower() in REQUEST_ID_HEADERS:
+            text = value.decode("latin-1")
+            if _SAFE_REQUEST_ID.fullmatch(text):
+                return text
+    return None
+
+
+class TelemetryMiddleware:
+    def __init__(
+        self, app: ASGIApp, config: TelemetryConfig | None = None, metrics: Metrics = METRICS
+    ) -> None:
+        self.app = app
+        self.config = config or TelemetryConfig()
+        self.metrics = metrics
+        self.pid = os.getpid()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        request_id = incoming_request_id(scope["headers"]) or uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state[STATE_REQUEST_ID] = request_id
+        method = scope["method"]
+        started = time.perf_counter()
+        status = 500
+        sent_bytes = 0
+        content_type = b""
+        cache_outcome: str | None = None
+
+        async def send_with_telemetry(message: Message) -> None:
+            nonlocal status, sent_bytes, content_type, cache_outcome
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                for name, value in headers:
+                    lowered = name.lower()
+                    if lowered == b"content-type":
+                        content_type = value
+                    elif lowered == b"x-cache":
+                        cache_outcome = value.decode("latin-1")
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body":
+                sent_bytes += len(message.get("body", b""))
+            await send(message)
+
+        self.metrics.active_requests.labels(method).inc()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_telemetry)
+        except BaseException:
+            status = 500
+            raise
+        finally:
+            duration = time.perf_counter() - started
+            self.metrics.active_requests.labels(method).dec()
+            route = route_template(scope)
+            self._record(
+                scope, method, route, status, duration, sent_bytes, content_type, cache_outcome
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+    def _record(
+        self,
+        scope: Scope,
+        method: str,
+        route: str,
+        status: int,
+        duration: float,
+        sent_bytes: int,
+        content_type: bytes,
+        cache_outcome: str | None,
+    ) -> None:
+        if route not in self.config.unmeasured_routes:
+            self.metrics.request_duration.labels(method, route, str(status)).observe(duration)
+            self.metrics.response_size.labels(method, route).observe(sent_bytes)
+        fields: dict[str, Any] = {
+            "method": method,
+            "route": route,
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": round(duration * 1000, 2),
+            "response_bytes": sent_bytes,
+            "worker_pid": self.pid,
+        }
+        if cache_outcome is not None:
+            fields["cache"] = cache_outcome
+        logger.info("request", **fields)
+
+        threshold = self.config.slow_threshold(route)
+        if duration > threshold and route not in self.config.unmeasured_routes:
+            self.metrics.slow_requests.labels(method, route).inc()
+            logger.warning("slow_request", threshold_ms=round(threshold * 1000), **fields)
+
+        minimum = self.config.small_response_bytes.get(route)
+        is_json = content_type.startswith(b"application/json")
+        if minimum is not None and 200 <= status < 300 and is_json and sent_bytes < minimum:
+            empty = bool(scope.get("state", {}).get(_EMPTY_MARK))
+            kind = "empty" if empty else "small"
+            self.metrics.small_responses.labels(method, route, kind).inc()
+            log = logger.info if empty else logger.warning
+            log("small_response", kind=kind, expected_min_bytes=minimum, **fields)
