@@ -3,16 +3,85 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from service.db.url import InvalidDatabaseURL, async_database_url
+from service.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = ROOT / "gunicorn.conf.py"
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    argv = [str(gunicorn), "--config", str(config), *args.gunicorn_args]
+    os.execv(argv[0], argv)  # gunicorn becomes this process: signals reach it directly
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from service.db.migrate import upgrade
+
+    url = async_database_url(get_settings().database_url)
+    upgrade(url)
+    print(f"pagos migrate: {url.render_as_string(hide_password=True)} is at the newest schema")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from service.seed import cli as seed_cli
+    from service.seed.writer import database_is_empty
+
+    if args.if_empty:
+        url = async_database_url(get_settings().database_url)
+        if not asyncio.run(database_is_empty(url)):
+            print("pagos seed: the database already holds a book; left as it is")
+            return 0
+    return int(seed_cli.run(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pagos",
-        description="pagos: the payments API of a consumer-loan servicer, and its tools.",
+        description="pagos: the payments API of a consumer-loan servicer, and its tools. "
+        "Configuration comes from the environment (DATABASE_URL, REDIS_URL, PORT, "
+        "WEB_CONCURRENCY, PAGOS_*); see the README.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API with gunicorn and uvicorn workers (gunicorn.conf.py)",
+        description="Serve the API with gunicorn and WEB_CONCURRENCY uvicorn workers on "
+        "PAGOS_HOST:PORT. Extra arguments after -- go to gunicorn.",
+    )
+    serve.add_argument("gunicorn_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser(
+        "migrate", help="apply the database migrations (PostgreSQL or SQLite, DATABASE_URL)"
+    )
+    migrate.set_defaults(handler=_migrate)
+
+    from service.seed import cli as seed_cli
+
+    seed = commands.add_parser(
+        "seed",
+        help="fill the database with a deterministic, realistic loan book",
+        description=seed_cli.DESCRIPTION,
+    )
+    seed_cli.add_arguments(seed)
+    seed.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing (and succeed) when the database already holds a book",
+    )
+    seed.set_defaults(handler=_seed)
 
     logs = commands.add_parser("logs", help="work with production logs")
     logs_commands = logs.add_subparsers(dest="logs_command", metavar="COMMAND", required=True)
@@ -32,7 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except ValidationError as exc:
+        print(f"pagos: invalid configuration:\n{exc}", file=sys.stderr)
+        return 2
+    except InvalidDatabaseURL as exc:
+        print(f"pagos: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

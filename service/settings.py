@@ -14,7 +14,7 @@ Environment = Literal["development", "test", "production"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PAGOS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PAGOS_", extra="ignore", populate_by_name=True)
 
     # Names the platform sets (Render, gunicorn, prometheus_client) are read without prefix.
     database_url: str = Field(

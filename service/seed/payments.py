@@ -220,8 +220,10 @@ class LoanPayer:
         if first_day > today:
             return
         regular = self.installments[0].amount_due
-        for share, kind in ((STRAY_UNRECONCILED_SHARE, "unreconciled"),
-                            (STRAY_INACTIVE_SHARE, "inactive")):
+        for share, kind in (
+            (STRAY_UNRECONCILED_SHARE, "unreconciled"),
+            (STRAY_INACTIVE_SHARE, "inactive"),
+        ):
             if rng.random() >= share:
                 continue
             day = max(first_day, today - timedelta(days=rng.randint(0, 60)))

@@ -5,20 +5,23 @@ from __future__ import annotations
 import random
 import unicodedata
 
-FIRST_NAMES = (
-    "María", "José", "Luis", "Carmen", "Ana", "Carlos", "Juan", "Rosa", "Pedro", "Luisa",
-    "Jesús", "Yusmary", "Francisco", "Gabriela", "Miguel", "Daniela", "Rafael", "Andreína",
-    "Jorge", "Mariela", "Alejandro", "Yelitza", "Antonio", "Marisol", "Manuel", "Oriana",
-    "Ricardo", "Génesis", "Eduardo", "Josefina", "Víctor", "Milagros", "Andrés", "Beatriz",
-    "Óscar", "Yolanda", "Héctor", "Nathaly", "Ramón", "Elena", "Wilmer", "Yenny", "Freddy",
-    "Isabel", "Enrique", "Leidy", "Alexis", "Patricia", "Orlando", "Valentina",
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+FIRST_NAMES = _words(
+    "María José Luis Carmen Ana Carlos Juan Rosa Pedro Luisa Jesús Yusmary Francisco Gabriela "
+    "Miguel Daniela Rafael Andreína Jorge Mariela Alejandro Yelitza Antonio Marisol Manuel "
+    "Oriana Ricardo Génesis Eduardo Josefina Víctor Milagros Andrés Beatriz Óscar Yolanda "
+    "Héctor Nathaly Ramón Elena Wilmer Yenny Freddy Isabel Enrique Leidy Alexis Patricia "
+    "Orlando Valentina"
 )
-LAST_NAMES = (
-    "González", "Rodríguez", "Pérez", "Hernández", "García", "Martínez", "López", "Sánchez",
-    "Ramírez", "Torres", "Díaz", "Rojas", "Morales", "Castillo", "Flores", "Gutiérrez",
-    "Mendoza", "Contreras", "Medina", "Silva", "Romero", "Vargas", "Suárez", "Rivas",
-    "Marcano", "Guerrero", "Blanco", "Acosta", "Salazar", "Chacón", "Briceño", "Parra",
-    "Quintero", "Carrasco", "Zambrano", "Peña", "Villegas", "Ochoa", "Bolívar", "Urdaneta",
+LAST_NAMES = _words(
+    "González Rodríguez Pérez Hernández García Martínez López Sánchez Ramírez Torres Díaz "
+    "Rojas Morales Castillo Flores Gutiérrez Mendoza Contreras Medina Silva Romero Vargas "
+    "Suárez Rivas Marcano Guerrero Blanco Acosta Salazar Chacón Briceño Parra Quintero "
+    "Carrasco Zambrano Peña Villegas Ochoa Bolívar Urdaneta"
 )
 MAIL_DOMAINS = ("gmail.com", "gmail.com", "gmail.com", "hotmail.com", "yahoo.com", "outlook.com")
 MOBILE_PREFIXES = ("412", "414", "416", "424", "426")
@@ -26,7 +29,12 @@ BANK_CODES = ("0102", "0105", "0108", "0134", "0172", "0191")
 
 # How the real book spells "no document number": the KPIs must treat all of them alike.
 UNDEFINED_DOCUMENTS: tuple[str | None, ...] = (
-    None, "", "  ", "NO DEFINIDO", "no definido ", " No Definido",
+    None,
+    "",
+    "  ",
+    "NO DEFINIDO",
+    "no definido ",
+    " No Definido",
 )
 
 # Each client's id number comes from its own slot of this width, so they never collide.
