@@ -149,11 +149,15 @@ class TelemetryMiddleware:
             self.metrics.slow_requests.labels(method, route).inc()
             logger.warning("slow_request", threshold_ms=round(threshold * 1000), **fields)
 
+        if not (200 <= status < 300 and content_type.startswith(b"application/json")):
+            return
         minimum = self.config.small_response_bytes.get(route)
-        is_json = content_type.startswith(b"application/json")
-        if minimum is not None and 200 <= status < 300 and is_json and sent_bytes < minimum:
-            empty = bool(scope.get("state", {}).get(_EMPTY_MARK))
-            kind = "empty" if empty else "small"
-            self.metrics.small_responses.labels(method, route, kind).inc()
-            log = logger.info if empty else logger.warning
-            log("small_response", kind=kind, expected_min_bytes=minimum, **fields)
+        if scope.get("state", {}).get(_EMPTY_MARK):
+            kind = "empty"  # the handler said so: a true answer, whatever its size
+        elif minimum is not None and sent_bytes < minimum:
+            kind = "small"
+        else:
+            return
+        self.metrics.small_responses.labels(method, route, kind).inc()
+        log = logger.info if kind == "empty" else logger.warning
+        log("small_response", kind=kind, expected_min_bytes=minimum, **fields)

@@ -6,10 +6,9 @@ from service.seed.seeding import (
     Progress,
     ProgressCallback,
     SeedReport,
-    database_is_empty,
     seed_database,
 )
-from service.seed.writer import DatabaseNotEmpty, SchemaMissing, SeedError
+from service.seed.writer import DatabaseNotEmpty, SchemaMissing, SeedError, database_is_empty
 
 __all__ = [
     "DatabaseNotEmpty",

@@ -15,7 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from service.domain import ClientStatus, Frequency, LoanStatus
-from service.seed.context import ZERO, Batch, Context
+from service.seed.context import ZERO, Batch, Context, Row
 from service.seed.notifications import add_notifications
 from service.seed.payments import InstallmentState, LoanPayer
 from service.seed.people import cedula, email, full_name, phone
@@ -83,7 +83,7 @@ def _add_client(ctx: Context, batch: Batch, index: int) -> None:
     kind = _pick(rng, CLIENT_KINDS)
     client_id = ctx.ids.next("clients")
     name = full_name(rng)
-    client = {
+    client: Row = {
         "id": client_id,
         "cedula": cedula(rng, index),
         "name": name,
@@ -93,12 +93,12 @@ def _add_client(ctx: Context, batch: Batch, index: int) -> None:
     approved: list[LoanPayer] = []
     payers: list[LoanPayer] = []
     first_day = ctx.today
-    for status in _loan_statuses(rng, kind):
-        created, payer = _add_loan(ctx, batch, client_id, status)
+    for loan_status in _loan_statuses(rng, kind):
+        created, payer = _add_loan(ctx, batch, client_id, loan_status)
         first_day = min(first_day, created)
         if payer is not None:
             payers.append(payer)
-            if status is LoanStatus.APROBADO:
+            if loan_status is LoanStatus.APROBADO:
                 approved.append(payer)
             else:
                 payer.pay_off()

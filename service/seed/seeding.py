@@ -6,22 +6,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy.engine import URL
 
 from service.db.engine import create_engine
-from service.db.url import is_sqlite
 from service.seed.book import BATCH_CLIENTS, client_count, generate
 from service.seed.context import TABLES, Tally
 from service.seed.writer import (
     DatabaseNotEmpty,
-    SchemaMissing,
     clear,
     fix_sequences,
     insert_rows,
     non_empty_tables,
     require_schema,
+    require_sqlite_file,
 )
 from service.settings import Settings, get_settings
 
@@ -77,29 +75,6 @@ class SeedReport:
         return lines
 
 
-def _require_sqlite_file(url: URL) -> None:
-    # connecting would create an empty file and then complain about missing tables anyway
-    database = url.database
-    if is_sqlite(url) and database and database != ":memory:" and not Path(database).exists():
-        raise SchemaMissing(f"{url.database} does not exist: run `pagos migrate` first")
-
-
-def _settings(settings: Settings | None) -> Settings:
-    return settings if settings is not None else get_settings()
-
-
-async def database_is_empty(url: URL, settings: Settings | None = None) -> bool:
-    """True when the six book tables have no rows. Raises ``SchemaMissing`` without them."""
-    _require_sqlite_file(url)
-    engine = create_engine(url, _settings(settings))
-    try:
-        async with engine.connect() as conn:
-            await require_schema(conn)
-            return not await non_empty_tables(conn)
-    finally:
-        await engine.dispose()
-
-
 async def seed_database(
     url: URL,
     *,
@@ -117,12 +92,12 @@ async def seed_database(
     """
     if not scale > 0:
         raise ValueError(f"scale must be greater than 0, not {scale}")
-    settings = _settings(settings)
+    settings = settings if settings is not None else get_settings()
     started = time.perf_counter()
     report = SeedReport(
         database=url.render_as_string(hide_password=True), seed=seed, scale=scale, today=today
     )
-    _require_sqlite_file(url)
+    require_sqlite_file(url)
     engine = create_engine(url, settings)
     try:
         async with engine.begin() as conn:

@@ -1,15 +1,19 @@
-"""Bulk writes of the book's rows: schema check, emptiness, reset, inserts, sequences."""
+"""The database side of the seed: schema check, emptiness, reset, bulk inserts, sequences."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sqlalchemy import Table, inspect, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from service.db.engine import create_engine
 from service.db.models import Base
+from service.db.url import is_sqlite
 from service.seed.context import TABLES, Row
+from service.settings import Settings, get_settings
 
 CHUNK_ROWS = 5_000
 
@@ -91,3 +95,22 @@ async def fix_sequences(conn: AsyncConnection) -> None:
                 f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
             )
         )
+
+
+def require_sqlite_file(url: URL) -> None:
+    # connecting would create an empty file, then fail on the missing tables anyway
+    database = url.database
+    if is_sqlite(url) and database and database != ":memory:" and not Path(database).exists():
+        raise SchemaMissing(f"{database} does not exist: run `pagos migrate` first")
+
+
+async def database_is_empty(url: URL, settings: Settings | None = None) -> bool:
+    """True when the six book tables have no rows. Raises ``SchemaMissing`` without them."""
+    require_sqlite_file(url)
+    engine = create_engine(url, settings if settings is not None else get_settings())
+    try:
+        async with engine.connect() as conn:
+            await require_schema(conn)
+            return not await non_empty_tables(conn)
+    finally:
+        await engine.dispose()

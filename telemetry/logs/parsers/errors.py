@@ -6,7 +6,9 @@ import re
 
 from telemetry.logs.model import ErrorSignal, LineContext
 
-_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Timeout|Refused)\w*)(?::\s?(.*))?$")
+_EXCEPTION_LINE = re.compile(
+    r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Timeout|Refused)\w*)(?::\s?(.*))?$"
+)
 _TRACEBACK_HEAD = "Traceback (most recent call last):"
 _CHAINING = (
     "During handling of the above exception",
@@ -67,9 +69,14 @@ class Tracebacks:
 
     def feed(self, msg: str, ctx: LineContext) -> bool:
         """Consume a line of an open traceback; False means the traceback ended before it."""
-        if not msg or msg[0] in " \t" or msg.startswith(_CHAINING) or msg.startswith(
-            _TRACEBACK_HEAD
-        ) or msg.startswith("+") or msg.startswith("|"):
+        if (
+            not msg
+            or msg[0] in " \t"
+            or msg.startswith(_CHAINING)
+            or msg.startswith(_TRACEBACK_HEAD)
+            or msg.startswith("+")
+            or msg.startswith("|")
+        ):
             return True
         match = _EXCEPTION_LINE.match(msg)
         self._open.pop(ctx.instance, None)

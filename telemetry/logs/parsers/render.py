@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from telemetry.logs.model import SOURCE_RENDER, LineContext, Lifecycle, Request
+from telemetry.logs.model import SOURCE_RENDER, Lifecycle, LineContext, Request
 from telemetry.logs.parsers.errors import error_signatures
 from telemetry.logs.routes import route_template
 
@@ -67,7 +67,7 @@ def parse_platform(msg: str, ctx: LineContext) -> bool:
         events.append(Lifecycle("platform_start", value=text[8:].strip().strip("'\".")))
     elif "service is live" in low:
         events.append(Lifecycle("live"))
-    elif "port scan timeout" in low or "no open ports detected" in low and "timeout" in low:
+    elif "port scan timeout" in low or ("no open ports detected" in low and "timeout" in low):
         events.append(Lifecycle("boot_failed", value="Render found no open port"))
     elif (match := _EXIT.search(text)) is not None:
         events.append(Lifecycle("app_exited", value=match.group(1)))

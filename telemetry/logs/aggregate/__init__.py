@@ -1,0 +1,1 @@
+"""Aggregators: what the events add up to."""

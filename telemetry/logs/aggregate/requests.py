@@ -1,0 +1,133 @@
+"""Per-route request statistics, slow requests and small responses."""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from telemetry.logs.model import AppFlag, Request
+from telemetry.logs.percentiles import Quantiles
+
+MAX_ROUTES = 500  # label values stay bounded; the rest is "(other routes)"
+MAX_SMALL_KEYS = 500
+TOP_SLOW = 25
+OTHER_ROUTES = "(other routes)"
+
+
+@dataclass(slots=True)
+class RouteSeries:
+    count: int = 0
+    errors: int = 0  # 5xx
+    client_errors: int = 0  # 4xx
+    latency: Quantiles = field(default_factory=Quantiles)
+    bytes_total: int = 0
+    bytes_count: int = 0
+    bytes_max: int = 0
+
+
+@dataclass(slots=True)
+class SmallGroup:
+    count: int
+    first: str
+    last: str
+
+
+class RequestStats:
+    def __init__(self, slow_ms: float, small_bytes: int) -> None:
+        self.slow_ms = slow_ms
+        self.small_bytes = small_bytes
+        self.series: dict[tuple[str, str, str], RouteSeries] = {}
+        self.by_source: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self._slow: list[tuple[float, int, dict[str, Any]]] = []
+        self._seq = 0
+        self.slow_count: Counter[tuple[str, str]] = Counter()
+        self.small: dict[tuple[str, str, int, int | None, str], SmallGroup] = {}
+        self.small_count = 0
+        self.missing_request_id = 0
+        self.missing_request_id_first: str | None = None
+
+    def add(self, request: Request, loc: str, ts: float | None) -> None:
+        source = request.source
+        self.by_source[source] += 1
+        key = (request.method, request.route, source)
+        series = self.series.get(key)
+        if series is None:
+            if len(self.series) >= MAX_ROUTES:
+                key = (request.method, OTHER_ROUTES, source)
+                series = self.series.get(key)
+            if series is None:
+                series = self.series[key] = RouteSeries()
+        series.count += 1
+        status = request.status
+        if status is not None:
+            self.statuses[status] += 1
+            if status >= 500:
+                series.errors += 1
+            elif status >= 400:
+                series.client_errors += 1
+        duration = request.duration_ms
+        if duration is not None:
+            series.latency.add(duration)
+            if duration >= self.slow_ms:
+                self._slow_request(request, duration, loc, ts)
+        size = request.response_bytes
+        if size is not None:
+            series.bytes_total += size
+            series.bytes_count += 1
+            if size > series.bytes_max:
+                series.bytes_max = size
+            if size < self.small_bytes and status not in (204, 304) and request.method != "HEAD":
+                self._small(request.method, request.route, size, status, source, loc)
+        if request.request_id in ("None", "null", "") and source == "app":
+            self.missing_request_id += 1
+            self.missing_request_id_first = self.missing_request_id_first or loc
+
+    def flag(self, flag: AppFlag, loc: str, ts: float | None) -> None:
+        if flag.kind == "slow":
+            request = Request(flag.method, flag.route, flag.route, None, flag.value, None, "app-flag")
+            self._slow_request(request, flag.value, loc, ts, count=False)
+        elif flag.method != "HEAD":
+            self._small(flag.method, flag.route, int(flag.value), None, "app-flag", loc)
+
+    def _slow_request(
+        self, request: Request, duration: float, loc: str, ts: float | None, count: bool = True
+    ) -> None:
+        if count:
+            self.slow_count[(request.method, request.route)] += 1
+        self._seq += 1
+        record = {
+            "ts": ts,
+            "method": request.method,
+            "path": request.path,
+            "route": request.route,
+            "status": request.status,
+            "duration_ms": duration,
+            "source": request.source,
+            "evidence": loc,
+        }
+        entry = (duration, -self._seq, record)
+        if len(self._slow) < TOP_SLOW:
+            heapq.heappush(self._slow, entry)
+        elif entry > self._slow[0]:
+            heapq.heapreplace(self._slow, entry)
+
+    def _small(
+        self, method: str, route: str, size: int, status: int | None, source: str, loc: str
+    ) -> None:
+        if source != "app-flag":
+            self.small_count += 1
+        key = (method, route, size, status, source)
+        group = self.small.get(key)
+        if group is None:
+            if len(self.small) >= MAX_SMALL_KEYS:
+                return
+            self.small[key] = SmallGroup(1, loc, loc)
+        else:
+            group.count += 1
+            group.last = loc
+
+    def slowest(self) -> list[dict[str, Any]]:
+        return [record for _, _, record in sorted(self._slow, reverse=True)]

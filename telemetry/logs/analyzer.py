@@ -1,0 +1,182 @@
+"""The analysis loop: read every line, classify it, feed the aggregators."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from telemetry.logs import reader
+from telemetry.logs.aggregate.boots import Evidence, Mark
+from telemetry.logs.aggregate.lifecycle import LifecycleTracker
+from telemetry.logs.aggregate.requests import RequestStats
+from telemetry.logs.aggregate.signals import SignalStats
+from telemetry.logs.model import (
+    AppFlag,
+    CacheBackend,
+    CacheLookup,
+    ErrorSignal,
+    LineContext,
+    Lifecycle,
+    Request,
+)
+from telemetry.logs.parsers import BLANK, UNKNOWN, Classifier
+
+MAX_UNKNOWN_SAMPLES = 10
+SAMPLE_CHARS = 200
+PROGRESS_EVERY = 1 << 16
+
+
+@dataclass(slots=True)
+class Options:
+    since: float | None = None
+    until: float | None = None
+    kpi_route: str = "/api/v1/pagos/kpis"
+    kpi_target_ms: float = 500.0
+    slow_ms: float = 1000.0
+    small_bytes: int = 1500
+    hit_rate_target: float = 0.80
+
+
+@dataclass
+class Analysis:
+    options: Options
+    sources: list[reader.Source] = field(default_factory=list)
+    lines: int = 0
+    families: Counter[str] = field(default_factory=Counter)
+    wrappers: Counter[str] = field(default_factory=Counter)
+    filtered_out: int = 0
+    unknown_samples: list[tuple[str, str]] = field(default_factory=list)
+    first_ts: float | None = None
+    last_ts: float | None = None
+    instances: Counter[str] = field(default_factory=Counter)
+    requests: RequestStats = field(init=False)
+    signals: SignalStats = field(default_factory=SignalStats)
+    lifecycle: LifecycleTracker = field(default_factory=LifecycleTracker)
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.requests = RequestStats(self.options.slow_ms, self.options.small_bytes)
+
+
+class Progress:
+    """A one-line counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream if stream is not None and stream.isatty() else None
+        self.started = time.monotonic()
+        self.shown = False
+
+    def update(self, lines: int, label: str) -> None:
+        if self.stream is None:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        self.stream.write(f"\r{label}: {lines:,} lines ({lines / elapsed:,.0f}/s)")
+        self.stream.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.stream is not None and self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def analyze(
+    sources: list[reader.Source], options: Options, progress: Progress | None = None
+) -> Analysis:
+    started = time.perf_counter()
+    analysis = Analysis(options)
+    analysis.sources = sources
+    classifier = Classifier()
+    for source in sources:
+        _analyze_source(analysis, classifier, source, progress)
+    if progress is not None:
+        progress.done()
+    analysis.seconds = time.perf_counter() - started
+    return analysis
+
+
+def _analyze_source(
+    analysis: Analysis, classifier: Classifier, source: reader.Source, progress: Progress | None
+) -> None:
+    options = analysis.options
+    since, until = options.since, options.until
+    families = analysis.families
+    ctx = LineContext(source.label)
+    classify = classifier.classify
+    dispatch = _Dispatcher(analysis)
+    lines = 0
+    for number, text, oversized in reader.lines(source):
+        lines += 1
+        if progress is not None and lines % PROGRESS_EVERY == 0:
+            progress.update(analysis.lines + lines, source.label)
+        ctx.start(number)
+        if oversized:
+            family = UNKNOWN
+        else:
+            family = classify(text, ctx)
+        ts = ctx.ts
+        if ts is not None:
+            if (since is not None and ts < since) or (until is not None and ts > until):
+                analysis.filtered_out += 1
+                continue
+        elif since is not None:
+            analysis.filtered_out += 1  # before the first timestamp: cannot be placed
+            continue
+        families[family] += 1
+        if family == UNKNOWN:
+            if len(analysis.unknown_samples) < MAX_UNKNOWN_SAMPLES:
+                shown = text[:SAMPLE_CHARS] + (" …(oversized line)" if oversized else "")
+                analysis.unknown_samples.append((ctx.loc, shown))
+            continue
+        if family == BLANK:
+            continue
+        if ctx.wrapper is not None:
+            analysis.wrappers[ctx.wrapper] += 1
+        if ts is not None:
+            if analysis.first_ts is None or ts < analysis.first_ts:
+                analysis.first_ts = ts
+            if analysis.last_ts is None or ts > analysis.last_ts:
+                analysis.last_ts = ts
+        if ctx.events:
+            dispatch(ctx)
+    analysis.lines += lines
+
+
+class _Dispatcher:
+    def __init__(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self.seq = 0
+
+    def __call__(self, ctx: LineContext) -> None:
+        analysis = self.analysis
+        loc = ctx.loc
+        instance = ctx.instance
+        analysis.instances[instance] += 1
+        for event in ctx.events:
+            if type(event) is Request:
+                analysis.requests.add(event, loc, ctx.ts)
+                continue
+            self.seq += 1
+            mark = Mark(self.seq, ctx.ts, loc)
+            if type(event) is Lifecycle:
+                analysis.lifecycle.apply(event, instance, mark)
+            elif type(event) is CacheBackend:
+                evidence = Evidence(mark, event.backend, event.pid, event.text[:SAMPLE_CHARS])
+                analysis.lifecycle.cache_evidence(instance, evidence)
+            elif type(event) is CacheLookup:
+                analysis.signals.lookup(event.result)
+            elif type(event) is AppFlag:
+                analysis.requests.flag(event, loc, ctx.ts)
+            elif type(event) is ErrorSignal:
+                analysis.signals.error(event.kind, event.detail, loc)
+                if event.kind == "health_check_failed":
+                    analysis.lifecycle.health_failed(instance, mark)
+                elif event.kind == "out_of_memory":
+                    analysis.lifecycle.oom(instance, mark)
+
+
+def default_progress() -> Progress:
+    return Progress(sys.stderr)

@@ -1,0 +1,170 @@
+"""JSON lines: pagos's own structlog events (DESIGN §5) and Render's API/CLI JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from telemetry.logs.model import (
+    SOURCE_APP,
+    SOURCE_RENDER,
+    AppFlag,
+    CacheBackend,
+    CacheLookup,
+    ErrorSignal,
+    Lifecycle,
+    LineContext,
+    Request,
+)
+from telemetry.logs.parsers import render
+from telemetry.logs.routes import route_template
+from telemetry.logs.timeparse import parse_timestamp
+
+try:
+    import orjson
+
+    _loads: Callable[[str], Any] = orjson.loads
+    DecodeError: type[ValueError] = orjson.JSONDecodeError
+except ImportError:  # pragma: no cover - orjson is a dependency; json keeps this usable
+    import json
+
+    _loads = json.loads
+    DecodeError = json.JSONDecodeError
+
+PAGOS = "pagos-json"
+RENDER_JSON = "render-json"
+_WORKER_EVENTS = {
+    "worker_started": "worker_boot",
+    "worker_stopping": "worker_stopping",
+    "worker_stopped": "worker_stopped",
+}
+
+
+def load(text: str) -> dict[str, Any] | None:
+    try:
+        value = _loads(text)
+    except DecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def parse_pagos(obj: dict[str, Any], ctx: LineContext) -> str | None:
+    """Apply a pagos event; returns the event text when it is a third-party message."""
+    stamp = obj.get("timestamp")
+    if isinstance(stamp, str):
+        ctx.ts = parse_timestamp(stamp) or ctx.ts
+    pid = _int(obj.get("worker_pid"))
+    if pid is not None:
+        ctx.pid = pid
+    instance = obj.get("instance")
+    if isinstance(instance, str) and instance:
+        ctx.instance = instance
+    event = str(obj.get("event", ""))
+    events = ctx.events
+    if event == "request":
+        path = str(obj.get("path") or obj.get("route") or "/")
+        route = obj.get("route")
+        cache = obj.get("cache")
+        events.append(
+            Request(
+                method=str(obj.get("method", "?")),
+                path=path,
+                route=str(route) if route else route_template(path),
+                status=_int(obj.get("status")),
+                duration_ms=_float(obj.get("duration_ms")),
+                response_bytes=_int(obj.get("response_bytes")),
+                source=SOURCE_APP,
+                cache=str(cache) if cache else None,
+                request_id=str(obj.get("request_id")) if obj.get("request_id") else None,
+            )
+        )
+        if cache in ("hit", "miss", "stale"):
+            events.append(CacheLookup(str(cache)))
+    elif event in ("slow_request", "small_response"):
+        route = str(obj.get("route") or route_template(str(obj.get("path", "/"))))
+        method = str(obj.get("method", "?"))
+        if event == "slow_request":
+            value = _float(obj.get("duration_ms"))
+            if value is not None:
+                events.append(AppFlag("slow", method, route, value))
+        else:
+            size = _int(obj.get("response_bytes"))
+            if size is not None:
+                events.append(AppFlag("small", method, route, size))
+    elif event == "cache_backend_selected":
+        backend = str(obj.get("backend", "")).lower()
+        if backend in ("redis", "memory"):
+            events.append(CacheBackend(backend, pid, f"cache_backend_selected backend={backend}"))
+    elif event in ("cache_hit", "cache_miss"):
+        events.append(CacheLookup(event[6:]))
+    elif event in _WORKER_EVENTS:
+        reason = obj.get("reason") or obj.get("signal")
+        events.append(Lifecycle(_WORKER_EVENTS[event], pid, str(reason) if reason else None))
+    else:
+        exception = obj.get("exception") or obj.get("exc_info")
+        if isinstance(exception, str) and exception:
+            last = exception.strip().splitlines()[-1]
+            events.append(ErrorSignal("traceback", last.split(":", 1)[0]))
+        return event
+    return None
+
+
+def parse_render(obj: dict[str, Any], ctx: LineContext) -> str | None:
+    """Render's ``/v1/logs`` / ``render logs -o json`` object; returns the message to parse."""
+    labels: dict[str, Any] = {}
+    raw_labels = obj.get("labels")
+    if isinstance(raw_labels, list):
+        for label in raw_labels:
+            if isinstance(label, dict) and "name" in label:
+                labels[str(label["name"])] = label.get("value")
+    else:
+        labels = obj
+    stamp = obj.get("timestamp")
+    if isinstance(stamp, str):
+        ctx.ts = parse_timestamp(stamp) or ctx.ts
+    instance = labels.get("instance")
+    if isinstance(instance, str) and instance:
+        ctx.instance = instance
+    message = str(obj.get("message", ""))
+    if labels.get("type") == "request" or ("method" in labels and "path" in labels):
+        request = render.parse_fields(message)
+        path = str(labels.get("path") or "/")
+        request.method = str(labels.get("method") or "?")
+        request.path = path
+        request.route = route_template(path)
+        request.status = _int(labels.get("statusCode"))
+        request.source = SOURCE_RENDER
+        timing = _float(labels.get("responseTimeMS"))
+        if timing is not None:
+            request.duration_ms = timing
+        size = _int(labels.get("responseBytes"))
+        if size is not None:
+            request.response_bytes = size
+        ctx.events.append(request)
+        return None
+    return message

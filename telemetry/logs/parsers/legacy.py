@@ -1,0 +1,117 @@
+"""Free-text application messages, chiefly those of the backend pagos replaces.
+
+Its lines look like ``2025-11-10 14:00:00,123 - app.main - WARNING - ⚠️ Usando MemoryCache …``;
+the same messages also arrive bare (Render's dashboard shows stdout as is).
+"""
+
+from __future__ import annotations
+
+import re
+
+from telemetry.logs.model import (
+    SOURCE_APP,
+    AppFlag,
+    CacheBackend,
+    CacheLookup,
+    LineContext,
+    Request,
+)
+from telemetry.logs.parsers.errors import error_signatures
+from telemetry.logs.routes import route_template
+
+PREFIX = re.compile(r"- ([\w.\-:<>\[\]]+) - (DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL) - ")
+_METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(/\S*)")
+_TIME = re.compile(r"responseTimeMS=\"?(\d+(?:\.\d+)?)")
+_BYTES = re.compile(r"responseBytes=\"?(\d+)")
+_STATUS = re.compile(r"(?:status(?:Code|_code)?|statusCode)[=:]\s*\"?(\d{3})")
+_REQUEST_ID = re.compile(r"requestID=\"?([^\"\s]*)")
+_HIT_MISS = re.compile(r"\bcache[ _:-]+(hit|miss)\b", re.IGNORECASE)
+_REDIS_OK = re.compile(
+    r"conectado a redis|connected to redis|redis(?:cache)?\s+(?:cache\s+)?"
+    r"(?:conectado|connected|inicializado|initialized|enabled|activo|ready|disponible)"
+    r"|usando redis|using redis",
+    re.IGNORECASE,
+)
+_REDIS_FAILED = re.compile(
+    r"no se pudo|not connect|could not|couldn't|failed|fall[oó]|error|unable|refused"
+    r"|timeout|timed out|no disponible|unavailable",
+    re.IGNORECASE,
+)
+
+MISSING_REQUEST_ID = "requestID=None"
+
+
+def parse_message(msg: str, ctx: LineContext) -> bool:
+    """Recognize an application message; True when it said something the report uses."""
+    if "[SLOW REQUEST]" in msg or "[SMALL RESPONSE]" in msg:
+        return _flag(msg, ctx)
+    if "responseTimeMS=" in msg or "responseBytes=" in msg:
+        return _request(msg, ctx)
+    recognized = False
+    low_needed = "ache" in msg or "edis" in msg or "EDIS" in msg or "ACHE" in msg
+    if low_needed:
+        recognized = _cache(msg, ctx)
+    signals = error_signatures(msg)
+    if signals:
+        ctx.events.extend(signals)
+        recognized = True
+    return recognized
+
+
+def _flag(msg: str, ctx: LineContext) -> bool:
+    head = _METHOD_PATH.search(msg)
+    method, path = (head.group(1), head.group(2)) if head else ("?", "(path not logged)")
+    if "[SLOW REQUEST]" in msg:
+        match = _TIME.search(msg)
+        if match:
+            ctx.events.append(AppFlag("slow", method, route_template(path), float(match.group(1))))
+    else:
+        match = _BYTES.search(msg)
+        if match:
+            ctx.events.append(AppFlag("small", method, route_template(path), int(match.group(1))))
+    return True
+
+
+def _request(msg: str, ctx: LineContext) -> bool:
+    head = _METHOD_PATH.search(msg)
+    if head is None:
+        return False
+    time_match = _TIME.search(msg)
+    bytes_match = _BYTES.search(msg)
+    status_match = _STATUS.search(msg)
+    id_match = _REQUEST_ID.search(msg)
+    ctx.events.append(
+        Request(
+            method=head.group(1),
+            path=head.group(2),
+            route=route_template(head.group(2)),
+            status=int(status_match.group(1)) if status_match else None,
+            duration_ms=float(time_match.group(1)) if time_match else None,
+            response_bytes=int(bytes_match.group(1)) if bytes_match else None,
+            source=SOURCE_APP,
+            request_id=id_match.group(1) if id_match else None,
+        )
+    )
+    return True
+
+
+def _cache(msg: str, ctx: LineContext) -> bool:
+    match = _HIT_MISS.search(msg)
+    if match:
+        ctx.events.append(CacheLookup(match.group(1).lower()))
+        return True
+    low = msg.lower()
+    if "redis" in low:
+        if _REDIS_FAILED.search(msg):
+            if "memorycache" in low or "memoria" in low or "memory" in low:
+                ctx.events.append(CacheBackend("memory", ctx.pid, msg.strip()))
+                return True
+            return False
+        if _REDIS_OK.search(msg):
+            ctx.events.append(CacheBackend("redis", ctx.pid, msg.strip()))
+            return True
+        return False
+    if "memorycache" in low and ("usando" in low or "using" in low or "fallback" in low):
+        ctx.events.append(CacheBackend("memory", ctx.pid, msg.strip()))
+        return True
+    return False

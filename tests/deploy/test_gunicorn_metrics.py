@@ -1,0 +1,59 @@
+"""/metrics from a real gunicorn with two uvicorn workers: one truthful count for them all."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.metrics import sample_value
+from tests.support.servers import gunicorn_server, server_env
+
+pytestmark = pytest.mark.slow
+
+KPIS = "/api/v1/pagos/kpis"
+REQUESTS = 120
+
+
+def _get(url: str) -> int:
+    # a new connection each time, so gunicorn spreads the requests over its workers
+    return httpx.get(url, headers={"Connection": "close"}, timeout=10).status_code
+
+
+def test_request_count_is_exact_across_two_workers(
+    pg_url: str, cache_prefix: str, tmp_path: Path
+) -> None:
+    metrics_dir = tmp_path / "prometheus"
+    metrics_dir.mkdir()
+    # a file left by an earlier run: wiped at master start, never added into today's counts
+    (metrics_dir / "counter_99999.db").write_bytes(b"\x00" * 64)
+    env = server_env(pg_url, cache_prefix, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    with gunicorn_server(env, tmp_path / "gunicorn.log", workers=2) as server:
+        before = httpx.get(server.base_url + "/metrics").text
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(_get, [server.base_url + KPIS] * REQUESTS))
+        scrapes = [httpx.get(server.base_url + "/metrics").text for _ in range(4)]
+        log = server.log_lines()
+
+    assert statuses == [200] * REQUESTS
+    labels = {"method": "GET", "route": KPIS, "status_code": "200"}
+    name = "http_server_request_duration_seconds_count"
+    assert sample_value(before, name, **labels) == 0
+    # every scrape, whichever worker answers it, sees all of them
+    assert [sample_value(text, name, **labels) for text in scrapes] == [REQUESTS] * 4
+    hits = sample_value(scrapes[-1], "cache_hits_total", namespace="kpis", backend="redis")
+    misses = sample_value(scrapes[-1], "cache_misses_total", namespace="kpis", backend="redis")
+    assert hits + misses == REQUESTS
+    assert sample_value(scrapes[-1], "app_info") == 1  # one build, not one per worker
+    assert sample_value(scrapes[-1], "cache_backend_workers", backend="redis") == 2
+
+    events = [json.loads(line) for line in log if line.startswith("{")]
+    served_by = Counter(e["worker_pid"] for e in events if e.get("route") == KPIS)
+    assert sum(served_by.values()) == REQUESTS  # one `request` line per request
+    assert len(served_by) == 2, f"one worker served everything: {served_by}"
+    selected = [e for e in events if e["event"] == "cache_backend_selected"]
+    assert sorted(e["backend"] for e in selected) == ["redis", "redis"]  # once per worker

@@ -1,0 +1,106 @@
+"""A scale-1 book seeded once per session into its own PostgreSQL database, read back as
+plain rows (asyncpg, no pagos code) for the calibration and invariant tests."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import URL
+
+from service.db.migrate import upgrade
+from service.db.url import async_database_url
+from service.seed import SeedReport, seed_database
+from service.settings import Settings
+
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+TABLES = ("clients", "loans", "installments", "payments", "payment_allocations", "notifications")
+TODAY = date(2026, 11, 17)  # mid-month, so "this month" holds more than a couple of days
+TIME_ZONE = "America/Caracas"
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
+async def _admin(statement: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def create_database(label: str, *, migrate: bool = True) -> str:
+    name = f"pagos_test_seed_{label}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    if migrate:
+        upgrade(async_database_url(dsn))
+    return dsn
+
+
+def drop_database(dsn: str) -> None:
+    name = dsn.rsplit("/", 1)[1]
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def read_rows(dsn: str) -> Rows:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return {
+            table: [dict(r) for r in await connection.fetch(f"SELECT * FROM {table} ORDER BY id")]
+            for table in TABLES
+        }
+    finally:
+        await connection.close()
+
+
+async def digest(dsn: str) -> str:
+    """One hash over every row of the six tables, in id order."""
+    rows = await read_rows(dsn)
+    hasher = hashlib.sha256()
+    for table in TABLES:
+        for row in rows[table]:
+            hasher.update(repr(sorted(row.items())).encode())
+    return hasher.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def seed_settings() -> Settings:
+    return Settings(business_timezone=TIME_ZONE)
+
+
+@pytest.fixture(scope="session")
+def book_dsn() -> Iterator[str]:
+    dsn = create_database("book")
+    yield dsn
+    drop_database(dsn)
+
+
+@pytest.fixture(scope="session")
+def scratch_dsn() -> Iterator[str]:
+    """A second database for the tests that seed, reset and refuse."""
+    dsn = create_database("scratch")
+    yield dsn
+    drop_database(dsn)
+
+
+def as_url(dsn: str) -> URL:
+    return async_database_url(dsn)
+
+
+@pytest.fixture(scope="session")
+async def book_report(book_dsn: str, seed_settings: Settings) -> SeedReport:
+    return await seed_database(
+        as_url(book_dsn), seed=42, scale=1, today=TODAY, reset=False, settings=seed_settings
+    )
+
+
+@pytest.fixture(scope="session")
+async def book(book_report: SeedReport, book_dsn: str) -> AsyncIterator[Rows]:
+    yield await read_rows(book_dsn)
