@@ -25,7 +25,7 @@ from telemetry.middleware import STATE_REQUEST_ID
 logger = structlog.get_logger("service.errors")
 
 # What an unreachable, overloaded or vanished database looks like from SQLAlchemy/asyncpg.
-DATABASE_FAILURES: tuple[type[BaseException], ...] = (
+DATABASE_FAILURES: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
     PoolTimeoutError,
@@ -107,7 +107,13 @@ async def _http_error(request: Request, exc: Exception) -> MoneyJSONResponse:
 
 async def _database_failure(request: Request, exc: Exception) -> MoneyJSONResponse:
     METRICS.db_errors.labels(type(exc).__name__).inc()
-    logger.error("database_error", error=type(exc).__name__, path=request.url.path)
+    cause = getattr(exc, "orig", None) or exc
+    logger.error(
+        "database_error",
+        error=type(exc).__name__,
+        cause=f"{type(cause).__name__}: {str(cause)[:200]}",
+        path=request.url.path,
+    )
     return error_response(
         request, 503, "database_unavailable", "the database is unavailable; try again shortly"
     )

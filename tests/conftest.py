@@ -9,36 +9,13 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 
-import asyncpg
 import pytest
 import redis
 
 from service.db.migrate import upgrade
 from service.db.url import async_database_url
+from tests.support.databases import create_pg_database, drop_pg_database, truncate_book
 from tests.support.servers import REDIS_URL
-
-PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-async def _admin(statement: str) -> None:
-    connection = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-def create_pg_database(label: str) -> str:
-    name = f"pagos_test_{label}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    upgrade(async_database_url(url))
-    return url
-
-
-def drop_pg_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -61,21 +38,10 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """Both supported databases: the same behaviour is expected of each."""
     if request.param == "postgresql":
         url: str = request.getfixturevalue("pg_url")
-        asyncio.run(_truncate(url))
+        asyncio.run(truncate_book(url))
         return url
     sqlite: str = request.getfixturevalue("sqlite_url")
     return sqlite
-
-
-async def _truncate(url: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(
-            "TRUNCATE payment_allocations, payments, installments, loans, notifications, "
-            "clients RESTART IDENTITY CASCADE"
-        )
-    finally:
-        await connection.close()
 
 
 @pytest.fixture

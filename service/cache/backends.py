@@ -42,7 +42,7 @@ class RedisBackend:
 
     async def get(self, key: str) -> bytes | None:
         value = await self.client.get(key)
-        return value if value is None or isinstance(value, bytes) else bytes(value)
+        return value if value is None or isinstance(value, bytes) else value.encode()
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self.client.set(key, value, px=max(1, int(ttl_seconds * 1000)))
