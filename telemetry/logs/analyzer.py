@@ -18,8 +18,8 @@ from telemetry.logs.model import (
     CacheBackend,
     CacheLookup,
     ErrorSignal,
-    LineContext,
     Lifecycle,
+    LineContext,
     Request,
 )
 from telemetry.logs.parsers import BLANK, UNKNOWN, Classifier
@@ -113,10 +113,7 @@ def _analyze_source(
         if progress is not None and lines % PROGRESS_EVERY == 0:
             progress.update(analysis.lines + lines, source.label)
         ctx.start(number)
-        if oversized:
-            family = UNKNOWN
-        else:
-            family = classify(text, ctx)
+        family = UNKNOWN if oversized else classify(text, ctx)
         ts = ctx.ts
         if ts is not None:
             if (since is not None and ts < since) or (until is not None and ts > until):
@@ -171,7 +168,10 @@ class _Dispatcher:
             elif type(event) is AppFlag:
                 analysis.requests.flag(event, loc, ctx.ts)
             elif type(event) is ErrorSignal:
-                analysis.signals.error(event.kind, event.detail, loc)
+                kind = event.kind
+                if kind == "traceback":
+                    kind = f"traceback {event.detail}"
+                analysis.signals.error(kind, event.detail, loc)
                 if event.kind == "health_check_failed":
                     analysis.lifecycle.health_failed(instance, mark)
                 elif event.kind == "out_of_memory":

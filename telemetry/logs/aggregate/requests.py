@@ -25,6 +25,7 @@ class RouteSeries:
     bytes_total: int = 0
     bytes_count: int = 0
     bytes_max: int = 0
+    first_error: str | None = None
 
 
 @dataclass(slots=True)
@@ -66,6 +67,8 @@ class RequestStats:
             self.statuses[status] += 1
             if status >= 500:
                 series.errors += 1
+                if series.first_error is None:
+                    series.first_error = loc
             elif status >= 400:
                 series.client_errors += 1
         duration = request.duration_ms
@@ -87,7 +90,8 @@ class RequestStats:
 
     def flag(self, flag: AppFlag, loc: str, ts: float | None) -> None:
         if flag.kind == "slow":
-            request = Request(flag.method, flag.route, flag.route, None, flag.value, None, "app-flag")
+            route = flag.route
+            request = Request(flag.method, route, route, None, flag.value, None, "app-flag")
             self._slow_request(request, flag.value, loc, ts, count=False)
         elif flag.method != "HEAD":
             self._small(flag.method, flag.route, int(flag.value), None, "app-flag", loc)
