@@ -112,7 +112,7 @@ def key_metrics(report: dict[str, Any], options: Options) -> list[dict[str, Any]
     if not pids and not alive:
         observed, status = "unknown (no worker boot lines)", UNKNOWN
     else:
-        observed = f"{alive} (pids {', '.join(map(str, pids))})"
+        observed = f"{alive} alive at most (pids {', '.join(map(str, pids))})"
         status = WARN if alive > 1 and live in ("memory", "mixed") else OK
     metrics.append(
         _metric(

@@ -28,8 +28,20 @@ from telemetry.logs.model import Lifecycle
 
 DEPLOY_WINDOW_S = 30 * 60  # a SIGTERM this soon after a deploy started is that deploy's
 HEALTH_WINDOW_S = 10 * 60  # failed health checks this soon before a stop caused it
+# Events that belong to a server on its way down (an ended boot may still receive them).
 _STOP_KINDS = frozenset(
-    {"signal", "master_shutdown", "worker_exit", "child_stopping", "server_finished"}
+    {
+        "signal",
+        "master_shutdown",
+        "worker_exit",
+        "child_stopping",
+        "server_finished",
+        "boot_failed",
+        "app_exited",
+        "crashed",
+        "oom_kill",
+        "platform_signal",
+    }
 )
 Pid = int | None
 Val = str | None
@@ -106,9 +118,12 @@ class LifecycleTracker:
             reason, where = boot.boot_failure
             return CAUSE_BOOT, reason, [where.loc]
         signal_mark = boot.stop_signal[1] if boot.stop_signal else mark
+        candidates = self._state(boot.instance).health
+        if boot.instance != "-":
+            candidates = candidates + self._state("-").health  # lines without an instance
         health = [
             h
-            for h in self._state(boot.instance).health + self._state("-").health
+            for h in candidates
             if boot.started.seq <= h.seq <= signal_mark.seq
             and (h.ts is None or signal_mark.ts is None or signal_mark.ts - h.ts <= HEALTH_WINDOW_S)
         ]
@@ -164,6 +179,9 @@ class LifecycleTracker:
             current = state.current
             fresh = current is not None and current.fresh and kind != "platform_start"
             boot = current if fresh and current is not None else self._new_boot(instance, mark)
+            if boot is current and mark.ts is not None:
+                # "==> Running" has no time of its own; the server's first line does
+                boot.started = Mark(boot.started.seq, mark.ts, boot.started.loc)
             if kind != "platform_start":
                 boot.master_pid = pid
             if kind == "master_start" and value:

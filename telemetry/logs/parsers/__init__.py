@@ -144,7 +144,7 @@ class Classifier:
         if head is not None:
             ctx.instance = head.group(2)
             body = rest[head.end() :]
-            if head.group(1) == "heroku":
+            if head.group(1) == "heroku" or head.group(2) == "api":
                 if head.group(2) == "router":
                     heroku.parse_router(body, ctx)
                 else:

@@ -17,6 +17,7 @@ from telemetry.logs.model import (
     Request,
 )
 from telemetry.logs.parsers import render
+from telemetry.logs.parsers.errors import error_signatures
 from telemetry.logs.routes import route_template
 from telemetry.logs.timeparse import parse_timestamp
 
@@ -130,6 +131,7 @@ def parse_pagos(obj: dict[str, Any], ctx: LineContext) -> str | None:
         if isinstance(exception, str) and exception:
             last = exception.strip().splitlines()[-1]
             events.append(ErrorSignal("traceback", last.split(":", 1)[0]))
+            events.extend(error_signatures(last))
         return event
     return None
 
