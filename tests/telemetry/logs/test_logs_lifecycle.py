@@ -1,0 +1,122 @@
+"""Worker deaths: which cause each restart gets, from the order of the evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.telemetry.logs.conftest import Runner
+
+
+def _write(tmp_path: Path, lines: list[str]) -> Path:
+    log = tmp_path / "gunicorn.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return log
+
+
+def _g(second: int, pid: int, level: str, message: str) -> str:
+    return f"[2025-11-10 14:00:{second:02d} +0000] [{pid}] [{level}] {message}"
+
+
+BOOT = [
+    _g(0, 1, "INFO", "Starting gunicorn 22.0.0"),
+    _g(0, 10, "INFO", "Booting worker with pid: 10"),
+    _g(0, 11, "INFO", "Booting worker with pid: 11"),
+]
+
+
+def test_timeout_then_sigkill_is_a_timeout_not_oom(analyze: Runner, tmp_path: Path) -> None:
+    log = _write(
+        tmp_path,
+        [
+            *BOOT,
+            _g(30, 1, "CRITICAL", "WORKER TIMEOUT (pid:10)"),
+            _g(31, 1, "ERROR", "Worker (pid:10) was sent SIGKILL! Perhaps out of memory?"),
+            _g(32, 12, "INFO", "Booting worker with pid: 12"),
+        ],
+    )
+    report = analyze(log, "--format", "json").json()
+    (restart,) = report["restarts"]["timeline"]
+    assert (restart["pid"], restart["cause"]) == (10, "worker timeout")
+    assert restart["evidence"] == [f"{log}:4", f"{log}:5"]  # the timeout and its kill line
+    assert "probable OOM (SIGKILL)" not in report["restarts"]["by_cause"]
+    text = analyze(log).out
+    assert "worker timeout" in text and "probable OOM" not in text
+
+
+def test_sigkill_of_another_pid_is_still_probable_oom(analyze: Runner, tmp_path: Path) -> None:
+    log = _write(
+        tmp_path,
+        [
+            *BOOT,
+            _g(30, 1, "CRITICAL", "WORKER TIMEOUT (pid:10)"),
+            _g(31, 1, "ERROR", "Worker (pid:11) was sent SIGKILL! Perhaps out of memory?"),
+        ],
+    )
+    report = analyze(log, "--format", "json").json()
+    causes = [(r["pid"], r["cause"]) for r in report["restarts"]["timeline"]]
+    assert causes == [(10, "worker timeout"), (11, "probable OOM (SIGKILL)")]
+
+
+def test_timeout_in_an_earlier_boot_does_not_excuse_a_later_kill(
+    analyze: Runner, tmp_path: Path
+) -> None:
+    log = _write(
+        tmp_path,
+        [
+            *BOOT,
+            _g(30, 1, "CRITICAL", "WORKER TIMEOUT (pid:10)"),
+            _g(40, 1, "INFO", "Handling signal: term"),
+            _g(41, 1, "INFO", "Shutting down: Master"),
+            _g(50, 1, "INFO", "Starting gunicorn 22.0.0"),
+            _g(50, 10, "INFO", "Booting worker with pid: 10"),
+            _g(59, 1, "ERROR", "Worker (pid:10) was sent SIGKILL! Perhaps out of memory?"),
+        ],
+    )
+    report = analyze(log, "--format", "json").json()
+    causes = [(r["pid"], r["cause"]) for r in report["restarts"]["timeline"]]
+    assert causes == [
+        (10, "worker timeout"),
+        (1, "platform stop (SIGTERM)"),
+        (10, "probable OOM (SIGKILL)"),
+    ]
+
+
+def test_sigterm_during_shutdown_is_not_a_restart_per_worker(
+    analyze: Runner, tmp_path: Path
+) -> None:
+    log = _write(
+        tmp_path,
+        [
+            *BOOT,
+            _g(40, 1, "INFO", "Handling signal: term"),
+            _g(41, 1, "INFO", "Worker (pid:10) was sent SIGTERM!"),
+            _g(41, 1, "INFO", "Worker (pid:11) was sent SIGTERM!"),
+            _g(42, 1, "INFO", "Shutting down: Master"),
+        ],
+    )
+    report = analyze(log, "--format", "json").json()
+    assert report["restarts"]["by_cause"] == {"platform stop (SIGTERM)": 1}
+
+
+def test_new_boot_without_shutdown_is_a_crash(analyze: Runner, tmp_path: Path) -> None:
+    log = _write(tmp_path, [*BOOT, *BOOT])
+    report = analyze(log, "--format", "json").json()
+    assert report["restarts"]["by_cause"] == {"crash without graceful shutdown": 1}
+    assert len(report["workers"]["boots"]) == 2
+
+
+def test_deploy_then_sigterm_is_a_deploy(analyze: Runner, tmp_path: Path) -> None:
+    log = _write(
+        tmp_path,
+        [
+            *BOOT,
+            "==> Deploying...",
+            "==> Checking out commit 4f2a9c1 in branch main",
+            _g(40, 1, "INFO", "Handling signal: term"),
+            _g(42, 1, "INFO", "Shutting down: Master"),
+        ],
+    )
+    report = analyze(log, "--format", "json").json()
+    (restart,) = report["restarts"]["timeline"]
+    assert (restart["cause"], restart["detail"]) == ("deploy", "commit 4f2a9c1")
+    assert report["input"]["deploys"][0]["commit"] == "4f2a9c1"
