@@ -1,4 +1,4 @@
-"""The ``pagos`` command: serve, migrate, seed, logs analyze."""
+"""The ``pagos`` command: serve, migrate, seed, token create, logs analyze."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from service.db.url import InvalidDatabaseURL, async_database_url
+from service.errors import DATABASE_FAILURES
 from service.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    get_settings()  # a bad configuration (e.g. no secret key in production) stops here, clearly
     config = ROOT / "gunicorn.conf.py"
     gunicorn = Path(sys.executable).with_name("gunicorn")
     argv = [str(gunicorn), "--config", str(config), *args.gunicorn_args]
@@ -83,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.set_defaults(handler=_seed)
 
+    from service.auth import cli as token_cli
+
+    token = commands.add_parser("token", help="bearer tokens for the API")
+    token_commands = token.add_subparsers(dest="token_command", metavar="COMMAND", required=True)
+    create = token_commands.add_parser(
+        "create", help="print a bearer token", description=token_cli.DESCRIPTION
+    )
+    token_cli.add_arguments(create)
+    create.set_defaults(handler=token_cli.run)
+
     logs = commands.add_parser("logs", help="work with production logs")
     logs_commands = logs.add_subparsers(dest="logs_command", metavar="COMMAND", required=True)
     from telemetry.logs import cli as logs_cli
@@ -109,6 +121,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidDatabaseURL as exc:
         print(f"pagos: {exc}", file=sys.stderr)
         return 2
+    except DATABASE_FAILURES as exc:
+        cause = getattr(exc, "orig", None) or exc
+        print(
+            f"pagos: cannot reach the database at {_safe_database_url()}: "
+            f"{type(cause).__name__}: {cause}",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _safe_database_url() -> str:
+    try:
+        return async_database_url(get_settings().database_url).render_as_string(hide_password=True)
+    except (InvalidDatabaseURL, ValidationError):
+        return "DATABASE_URL"
 
 
 if __name__ == "__main__":

@@ -136,7 +136,7 @@ async def test_miss_in_one_process_is_a_hit_in_another(
         uvicorn_server(env, tmp_path / "a.log") as first,
         uvicorn_server(env, tmp_path / "b.log") as second,
     ):
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(headers=first.headers) as http:
             miss = await http.get(first.base_url + KPIS, params={"mes": 5, "año": 2023})
             hit = await http.get(second.base_url + KPIS, params={"mes": 5, "año": 2023})
     assert first.process.pid != second.process.pid

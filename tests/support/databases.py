@@ -21,11 +21,12 @@ async def _admin(statement: str) -> None:
         await connection.close()
 
 
-def create_pg_database(label: str) -> str:
+def create_pg_database(label: str, *, migrate: bool = True) -> str:
     name = f"pagos_test_{label}_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    upgrade(async_database_url(url))
+    if migrate:
+        upgrade(async_database_url(url))
     return url
 
 
@@ -43,3 +44,16 @@ async def truncate_book(url: str) -> None:
         )
     finally:
         await connection.close()
+
+
+async def _fetch_column(url: str, query: str) -> set[str]:
+    connection = await asyncpg.connect(url)
+    try:
+        return {row[0] for row in await connection.fetch(query)}
+    finally:
+        await connection.close()
+
+
+def fetch_column(url: str, query: str) -> set[str]:
+    """The first column of a query's rows, read with asyncpg (no pagos code involved)."""
+    return asyncio.run(_fetch_column(url, query))

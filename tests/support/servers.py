@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 
 from service.app import create_app
-from service.settings import Settings
+from service.auth import create_token
+from service.settings import DEV_SECRET_KEY, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -37,13 +38,31 @@ def settings_for(database_url: str, cache_prefix: str, **overrides: object) -> S
     return Settings(**values)  # type: ignore[arg-type]
 
 
+ALL_SCOPES = ("read", "write")
+
+
+def auth_headers(
+    scopes: tuple[str, ...] | None = ALL_SCOPES, secret: str = DEV_SECRET_KEY
+) -> dict[str, str]:
+    """``Authorization: Bearer …`` for a token with ``scopes``; none at all for ``None``."""
+    if scopes is None:
+        return {}
+    return {"Authorization": f"Bearer {create_token(secret, scopes, 3600, subject='tests')}"}
+
+
 @asynccontextmanager
-async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app, lifespan included, behind an httpx client over ASGI."""
+async def app_client(
+    settings: Settings, scopes: tuple[str, ...] | None = ALL_SCOPES
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app, lifespan included, behind an httpx client over ASGI. The client sends
+    a read+write token by default; ``scopes=None`` sends none."""
     app = create_app(settings)
+    headers = auth_headers(scopes, settings.signing_key)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://pagos.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://pagos.test", headers=headers
+        ) as client:
             yield client
 
 
@@ -60,6 +79,11 @@ class ServerProcess:
     base_url: str
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
+    # a read+write token signed with the development key the test servers use
+    headers: dict[str, str] = field(default_factory=auth_headers)
+
+    def client(self, timeout: float = 10.0) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.base_url, headers=self.headers, timeout=timeout)
 
     def log_lines(self) -> list[str]:
         return self.log_path.read_text(errors="replace").splitlines()
