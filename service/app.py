@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from service import __version__
+from service.auth import require_metrics_token
 from service.cache.backends import MemoryBackend, RedisBackend, redis_client
 from service.cache.cache import Cache
 from service.cache.failover import FailoverBackend
@@ -76,7 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_router)
     # an API route, so the router records its template like any other route
     app.add_api_route(
-        "/metrics", metrics_endpoint(settings.prometheus_multiproc_dir), include_in_schema=False
+        "/metrics",
+        metrics_endpoint(settings.prometheus_multiproc_dir),
+        include_in_schema=False,
+        dependencies=[Depends(require_metrics_token)],  # only when PAGOS_METRICS_TOKEN is set
     )
 
     @app.get("/health/live", include_in_schema=False)

@@ -3,7 +3,10 @@
 
     PagosError
     ├── BadRequest (422, validation_error)
+    ├── Unauthorized (401, unauthorized | invalid_token)
+    ├── Forbidden (403, forbidden)
     ├── NotFound (404, not_found)
+    ├── Conflict (409, conflict; subclasses name the business fact)
     └── DatabaseUnavailable (503, database_unavailable)
 """
 
@@ -38,10 +41,20 @@ class PagosError(Exception):
     status_code = 500
     code = "internal_error"
 
-    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+    headers: dict[str, str] | None = None
+
+    def __init__(
+        self,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        *,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
+        if code is not None:
+            self.code = code
 
 
 class BadRequest(PagosError):
@@ -49,9 +62,25 @@ class BadRequest(PagosError):
     code = "validation_error"
 
 
+class Unauthorized(PagosError):
+    status_code = 401
+    code = "unauthorized"
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012 (read-only, never mutated)
+
+
+class Forbidden(PagosError):
+    status_code = 403
+    code = "forbidden"
+
+
 class NotFound(PagosError):
     status_code = 404
     code = "not_found"
+
+
+class Conflict(PagosError):
+    status_code = 409
+    code = "conflict"
 
 
 class DatabaseUnavailable(PagosError):
@@ -83,7 +112,9 @@ def _field_name(location: tuple[Any, ...]) -> str:
 
 async def _pagos_error(request: Request, exc: Exception) -> MoneyJSONResponse:
     assert isinstance(exc, PagosError)
-    return error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+    return error_response(
+        request, exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> MoneyJSONResponse:

@@ -7,14 +7,33 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
+# Public on purpose: signs development and test tokens only; production refuses it.
+DEV_SECRET_KEY = "pagos-development-secret-key-never-use-in-production"
+MIN_SECRET_LENGTH = 32
+
+
+def secret_key_problem(secret: SecretStr | None) -> str | None:
+    """Why a secret key is unfit for production, or None when it is fine."""
+    if secret is None or not secret.get_secret_value().strip():
+        return "is missing"
+    value = secret.get_secret_value()
+    if value == DEV_SECRET_KEY:
+        return "is the public development key"
+    if len(value) < MIN_SECRET_LENGTH or len(set(value)) < 10:
+        return f"is weak (fewer than {MIN_SECRET_LENGTH} characters or too repetitive)"
+    return None
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PAGOS_", extra="ignore", populate_by_name=True)
+    # hide_input_in_errors: a refused secret key or database URL is never echoed to the logs
+    model_config = SettingsConfigDict(
+        env_prefix="PAGOS_", extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     # Names the platform sets (Render, gunicorn, prometheus_client) are read without prefix.
     database_url: str = Field(
@@ -65,6 +84,24 @@ class Settings(BaseSettings):
     db_statement_timeout_seconds: float = Field(default=10.0, gt=0)
     db_pool_size: int = Field(default=5, ge=1)
 
+    # Auth. Tokens are JWT (HS256) signed with the secret key; production refuses to start
+    # without a strong one, development and tests fall back to a fixed, public dev key.
+    secret_key: SecretStr | None = None
+    token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    metrics_token: SecretStr | None = None  # when set, /metrics wants it as a bearer token
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    # Process model (gunicorn.conf.py). Render waits maxShutdownDelaySeconds (render.yaml)
+    # after SIGTERM: the graceful timeout must fit inside it.
+    worker_timeout_seconds: int = Field(default=30, ge=1)
+    graceful_timeout_seconds: int = Field(default=25, ge=1)
+    # Worker lifecycle in Redis: a registration refreshed every heartbeat, expiring after
+    # three missed ones, and a capped stream of lifecycle events.
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    lifecycle_max_events: int = Field(default=5000, ge=10)
+    # Each readiness check (database SELECT 1, Redis PING) is abandoned after this long.
+    health_check_timeout_seconds: float = Field(default=1.0, gt=0, le=5)
+
     @field_validator("business_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -80,6 +117,24 @@ class Settings(BaseSettings):
         if not value or any(ch in value for ch in ": \t\n*?[]"):
             raise ValueError("cache prefix must be non-empty, without ':', spaces or globs")
         return value
+
+    @model_validator(mode="after")
+    def _strong_secret_in_production(self) -> Settings:
+        if self.environment == "production":
+            problem = secret_key_problem(self.secret_key)
+            if problem:
+                raise ValueError(
+                    f"PAGOS_SECRET_KEY {problem}; production needs a random secret of at "
+                    f"least {MIN_SECRET_LENGTH} characters (python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))')"
+                )
+        return self
+
+    @property
+    def signing_key(self) -> str:
+        if self.secret_key is None:
+            return DEV_SECRET_KEY
+        return self.secret_key.get_secret_value()
 
     @property
     def tz(self) -> ZoneInfo:

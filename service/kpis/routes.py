@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from service.auth import ReadAccess
 from service.businesstime import business_today, month_window
 from service.deps import CacheDep, SessionDep, SettingsDep
 from service.errors import BadRequest
@@ -47,6 +48,7 @@ def _parse_year(año: str | None, anio: str | None, default: int) -> int:
 
 @router.get("/api/v1/pagos/kpis")
 async def portfolio_kpis(
+    _: ReadAccess,
     session: SessionDep,
     cache: CacheDep,
     settings: SettingsDep,

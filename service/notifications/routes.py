@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from service.auth import ReadAccess
 from service.deps import CacheDep, SessionDep, SettingsDep
 from service.notifications.repository import notification_counts
 from service.responses import MoneyJSONResponse
@@ -21,6 +22,7 @@ def success_rate(sent: int, total: int) -> float:
 
 @router.get("/api/v1/notificaciones/estadisticas/resumen")
 async def notifications_summary(
+    _: ReadAccess,
     request: Request,
     session: SessionDep,
     cache: CacheDep,

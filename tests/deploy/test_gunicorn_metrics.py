@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.support.metrics import sample_value
-from tests.support.servers import gunicorn_server, server_env
+from tests.support.servers import auth_headers, gunicorn_server, server_env
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,8 @@ REQUESTS = 120
 
 def _get(url: str) -> int:
     # a new connection each time, so gunicorn spreads the requests over its workers
-    return httpx.get(url, headers={"Connection": "close"}, timeout=10).status_code
+    headers = {"Connection": "close", **auth_headers()}
+    return httpx.get(url, headers=headers, timeout=10).status_code
 
 
 def test_request_count_is_exact_across_two_workers(
