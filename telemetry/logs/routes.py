@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 _ID_SEGMENT = re.compile(
-    r"^(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"|[0-9a-fA-F]{24,})$"
+    r"/(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{24,})(?=/|$)"
 )
 _MAX_PATH = 300
 
 
+@lru_cache(maxsize=8192)  # paths repeat a lot in request logs
 def route_template(path: str) -> str:
     """``/api/v1/prestamos/42?x=1`` → ``/api/v1/prestamos/{id}`` (numeric, uuid, long hex)."""
     cut = path.find("?")
-    if cut >= 0:
-        path = path[:cut]
-    if len(path) > _MAX_PATH:
-        path = path[:_MAX_PATH]
-    if not any(ch.isdigit() for ch in path):
-        return path or "/"
-    parts = path.split("/")
-    return "/".join("{id}" if _ID_SEGMENT.match(part) else part for part in parts) or "/"
+    raw = path[:cut] if cut >= 0 else path
+    return _ID_SEGMENT.sub("/{id}", raw[:_MAX_PATH]) or "/"
 
 
 NOTIFICATIONS_SUMMARY_ROUTE = "/api/v1/notificaciones/estadisticas/resumen"

@@ -138,7 +138,7 @@ class Classifier:
             if head is not None:
                 body = rest[head.end() :]
                 if not self.tracebacks.start(body, ctx):
-                    self._app_text(body, ctx)
+                    legacy.parse_message(body, ctx)
                 return LEGACY
         head = heroku.PREFIX.match(rest)
         if head is not None:

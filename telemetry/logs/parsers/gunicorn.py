@@ -11,59 +11,54 @@ PREFIX = re.compile(
     r"\[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?)(?: ?([+-]\d{4}|Z|[A-Z]{3}))?\] "
     r"\[(\d+)\] \[([A-Z]+)\] ",
 )
-_PID_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"Booting worker with pid: (\d+)"), "worker_boot"),
-    (re.compile(r"WORKER TIMEOUT \(pid:\s*(\d+)\)"), "worker_timeout"),
-    (re.compile(r"Worker exiting \(pid: ?(\d+)\)"), "worker_exit"),
+# One alternation, tried once per message: each branch is a message gunicorn writes.
+_MESSAGE = re.compile(
+    r"Starting gunicorn ?(?P<master_start>\S*)"
+    r"|Listening at: (?P<listening>.*)"
+    r"|Using worker: (?P<worker_class>.*)"
+    r"|Handling signal: (?P<signal>\w+)"
+    r"|Shutting down: [Mm]aster(?P<master_shutdown>)"
+    r"|Reason: (?P<boot_failed>.*)"
+    r"|Booting worker with pid: (?P<worker_boot>\d+)"
+    r"|WORKER TIMEOUT \(pid:\s*(?P<worker_timeout>\d+)\)"
+    r"|Worker exiting \(pid: ?(?P<worker_exit>\d+)\)"
+    r"|Worker \(pid:\s*(?P<sent_pid>\d+)\) was sent (?:code |signal )?(?P<sent>\w+)!"
+    r"|Worker \(pid:\s*(?P<exit_pid>\d+)\) exited with code:? (?P<exit_code>\d+)"
+    r"|(?P<worker_count>\d+) workers$"
+    r"|(?P<other>Exception in worker process|Hang up|Arbiter booted|Worker failed to boot"
+    r"|App failed to load)"
 )
-_SENT = re.compile(r"Worker \(pid:\s*(\d+)\) was sent (?:code |signal )?(\w+)!")
-_EXITED = re.compile(r"Worker \(pid:\s*(\d+)\) exited with code:? (\d+)")
-_COUNT = re.compile(r"^(\d+) workers$")
 _ACCESS = re.compile(r'^(\S+) \S+ \S+ \[([^\]]+)\] "([A-Z]+) (\S+)[^"]*" (\d{3}) (\d+|-)')
+_WITH_PID = frozenset({"worker_boot", "worker_timeout", "worker_exit"})
 
 
 def parse_message(msg: str, ctx: LineContext) -> bool:
     """Messages gunicorn's arbiter and workers write; True when one was recognized."""
+    match = _MESSAGE.match(msg)
+    if match is None:
+        return False
+    kind = match.lastgroup
+    value = match.group(kind) if kind else None
     events = ctx.events
-    if msg.startswith("Starting gunicorn"):
-        events.append(Lifecycle("master_start", ctx.pid, msg[18:].strip() or None))
-        return True
-    if msg.startswith("Listening at:"):
-        events.append(Lifecycle("listening", ctx.pid, msg[13:].strip()))
-        return True
-    if msg.startswith("Using worker:"):
-        events.append(Lifecycle("worker_class", ctx.pid, msg[13:].strip()))
-        return True
-    if msg.startswith("Handling signal:"):
-        events.append(Lifecycle("signal", ctx.pid, msg[16:].strip().lower()))
-        return True
-    if msg.startswith("Shutting down: Master") or msg.startswith("Shutting down: master"):
-        events.append(Lifecycle("master_shutdown", ctx.pid))
-        return True
-    if msg.startswith("Reason:"):
-        events.append(Lifecycle("boot_failed", ctx.pid, msg[7:].strip()))
-        return True
-    if "Worker failed to boot" in msg or "App failed to load" in msg:
-        events.append(Lifecycle("boot_failed", ctx.pid, msg.strip()))
-        return True
-    for pattern, kind in _PID_PATTERNS:
-        match = pattern.search(msg)
-        if match:
-            events.append(Lifecycle(kind, int(match.group(1))))
-            return True
-    if "was sent" in msg and (match := _SENT.search(msg)) is not None:
-        signame = match.group(2).upper()
+    if kind in _WITH_PID and value:
+        events.append(Lifecycle(kind, int(value)))
+    elif kind == "sent":  # lastgroup names the last group that closed
+        signame = (value or "").upper()
         if signame.isdigit():
             signame = f"SIGNAL {signame}"
-        events.append(Lifecycle("worker_signaled", int(match.group(1)), signame))
-        return True
-    if "exited with code" in msg and (match := _EXITED.search(msg)) is not None:
-        events.append(Lifecycle("worker_exit_code", int(match.group(1)), match.group(2)))
-        return True
-    if (match := _COUNT.match(msg)) is not None:
-        events.append(Lifecycle("worker_count", ctx.pid, match.group(1)))
-        return True
-    return msg.startswith(("Exception in worker process", "Hang up", "Arbiter booted"))
+        events.append(Lifecycle("worker_signaled", int(match.group("sent_pid")), signame))
+    elif kind == "exit_code":
+        events.append(
+            Lifecycle("worker_exit_code", int(match.group("exit_pid")), match.group("exit_code"))
+        )
+    elif kind == "other":
+        if value in ("Worker failed to boot", "App failed to load"):
+            events.append(Lifecycle("boot_failed", ctx.pid, msg.strip()))
+    elif kind == "signal":
+        events.append(Lifecycle("signal", ctx.pid, (value or "").lower()))
+    elif kind is not None:
+        events.append(Lifecycle(kind, ctx.pid, (value or "").strip() or None))
+    return True
 
 
 def parse_access(msg: str, ctx: LineContext) -> bool:

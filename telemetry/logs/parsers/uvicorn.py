@@ -8,55 +8,46 @@ from telemetry.logs.model import SOURCE_UVICORN, Lifecycle, LineContext, Request
 from telemetry.logs.routes import route_template
 
 PREFIX = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL|TRACE):\s+")
-_BRACKET_PID = re.compile(r"\[(\d+)\]")
 _ACCESS = re.compile(r'^(\S+) - "([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3})')
-_WITH_PID: tuple[tuple[str, str], ...] = (
-    ("Started server process", "server_started"),
-    ("Finished server process", "server_finished"),
-    ("Started parent process", "supervisor_start"),
-    ("Stopping parent process", "master_shutdown"),
-    ("Waiting for child process", "child_stopping"),
-    ("Terminated child process", "child_stopping"),
+_MESSAGE = re.compile(
+    r"Started server process \[(?P<server_started>\d+)\]"
+    r"|Finished server process \[(?P<server_finished>\d+)\]"
+    r"|Started parent process \[(?P<supervisor_start>\d+)\]"
+    r"|Stopping parent process \[(?P<master_shutdown>\d+)\]"
+    r"|(?:Waiting for|Terminated) child process \[(?P<child_stopping>\d+)\]"
+    r"|Child process \[(?P<child_pid>\d+)\] (?P<child>died|failed to start)"
+    r"|(?P<startup_complete>Application startup complete\.)"
+    r"|(?P<server_shutting_down>Shutting down)$"
+    r"|(?P<boot_failed>Application startup failed\. Exiting\.|Error loading ASGI app.*)"
+    r"|Received SIG(?P<signal>TERM|INT), exiting\."
+    r"|Uvicorn running on (?P<listening>\S+)"
+    r"|(?P<other>Waiting for application|Application shutdown complete)"
 )
-_PLAIN: dict[str, str] = {
-    "Application startup complete.": "startup_complete",
-    "Shutting down": "server_shutting_down",
-    "Application startup failed. Exiting.": "boot_failed",
-    "Received SIGTERM, exiting.": "signal",
-    "Received SIGINT, exiting.": "signal",
-}
+_PID_KINDS = frozenset(
+    {"server_started", "server_finished", "supervisor_start", "master_shutdown", "child_stopping"}
+)
 
 
 def parse_message(msg: str, ctx: LineContext) -> bool:
+    match = _MESSAGE.match(msg)
+    if match is None:
+        return parse_access(msg, ctx)
+    kind = match.lastgroup
+    value = match.group(kind) if kind else None
     events = ctx.events
-    for prefix, kind in _WITH_PID:
-        if msg.startswith(prefix):
-            match = _BRACKET_PID.search(msg)
-            pid = int(match.group(1)) if match else ctx.pid
-            events.append(Lifecycle(kind, pid))
-            return True
-    if msg.startswith("Child process ["):
-        match = _BRACKET_PID.search(msg)
-        pid = int(match.group(1)) if match else None
-        if "failed to start" in msg:
-            events.append(Lifecycle("boot_failed", pid, msg))
-        elif "died" in msg:
+    if kind in _PID_KINDS and value:
+        events.append(Lifecycle(kind, int(value)))
+    elif kind == "child":
+        pid = int(match.group("child_pid"))
+        if value == "died":
             events.append(Lifecycle("child_died", pid))
-        return True
-    kind = _PLAIN.get(msg.rstrip())
-    if kind is not None:
-        value = "term" if "SIGTERM" in msg else "int" if "SIGINT" in msg else msg
+        else:
+            events.append(Lifecycle("boot_failed", pid, msg))
+    elif kind == "signal":
+        events.append(Lifecycle("signal", ctx.pid, (value or "").lower()))
+    elif kind in ("startup_complete", "server_shutting_down", "listening", "boot_failed"):
         events.append(Lifecycle(kind, ctx.pid, value))
-        return True
-    if msg.startswith("Uvicorn running on"):
-        events.append(Lifecycle("listening", ctx.pid, msg[19:].split(" (")[0]))
-        return True
-    if msg.startswith("Error loading ASGI app"):
-        events.append(Lifecycle("boot_failed", ctx.pid, msg))
-        return True
-    if msg.startswith(("Waiting for application", "Application shutdown complete")):
-        return True
-    return parse_access(msg, ctx)
+    return True
 
 
 def parse_access(msg: str, ctx: LineContext) -> bool:
