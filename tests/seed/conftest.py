@@ -82,9 +82,9 @@ def book_dsn() -> Iterator[str]:
     drop_database(dsn)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def scratch_dsn() -> Iterator[str]:
-    """A second database for the tests that seed, reset and refuse."""
+    """A fresh migrated database for a test that seeds, resets or refuses."""
     dsn = create_database("scratch")
     yield dsn
     drop_database(dsn)
