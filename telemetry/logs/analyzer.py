@@ -22,7 +22,7 @@ from telemetry.logs.model import (
     LineContext,
     Request,
 )
-from telemetry.logs.parsers import BLANK, UNKNOWN, Classifier
+from telemetry.logs.parsers import UNKNOWN, Classifier
 
 MAX_UNKNOWN_SAMPLES = 10
 SAMPLE_CHARS = 200
@@ -103,43 +103,44 @@ def _analyze_source(
 ) -> None:
     options = analysis.options
     since, until = options.since, options.until
-    families = analysis.families
+    counts: dict[str, int] = {}
     ctx = LineContext(source.label)
     classify = classifier.classify
     dispatch = _Dispatcher(analysis)
-    lines = 0
+    first_ts, last_ts = analysis.first_ts, analysis.last_ts
+    lines = filtered = 0
     for number, text, oversized in reader.lines(source):
         lines += 1
-        if progress is not None and lines % PROGRESS_EVERY == 0:
+        if progress is not None and not lines % PROGRESS_EVERY:
             progress.update(analysis.lines + lines, source.label)
         ctx.start(number)
         family = UNKNOWN if oversized else classify(text, ctx)
         ts = ctx.ts
         if ts is not None:
             if (since is not None and ts < since) or (until is not None and ts > until):
-                analysis.filtered_out += 1
+                filtered += 1
                 continue
+            if first_ts is None or ts < first_ts:
+                first_ts = ts
+            if last_ts is None or ts > last_ts:
+                last_ts = ts
         elif since is not None:
-            analysis.filtered_out += 1  # before the first timestamp: cannot be placed
+            filtered += 1  # before the first timestamp: cannot be placed
             continue
-        families[family] += 1
+        counts[family] = counts.get(family, 0) + 1
         if family == UNKNOWN:
             if len(analysis.unknown_samples) < MAX_UNKNOWN_SAMPLES:
                 shown = text[:SAMPLE_CHARS] + (" …(oversized line)" if oversized else "")
                 analysis.unknown_samples.append((ctx.loc, shown))
             continue
-        if family == BLANK:
-            continue
         if ctx.wrapper is not None:
             analysis.wrappers[ctx.wrapper] += 1
-        if ts is not None:
-            if analysis.first_ts is None or ts < analysis.first_ts:
-                analysis.first_ts = ts
-            if analysis.last_ts is None or ts > analysis.last_ts:
-                analysis.last_ts = ts
         if ctx.events:
             dispatch(ctx)
     analysis.lines += lines
+    analysis.filtered_out += filtered
+    analysis.families.update(counts)
+    analysis.first_ts, analysis.last_ts = first_ts, last_ts
 
 
 class _Dispatcher:
@@ -149,12 +150,16 @@ class _Dispatcher:
 
     def __call__(self, ctx: LineContext) -> None:
         analysis = self.analysis
-        loc = ctx.loc
         instance = ctx.instance
         analysis.instances[instance] += 1
-        for event in ctx.events:
+        events = ctx.events
+        if len(events) == 1 and type(events[0]) is Request:  # the common case, kept short
+            analysis.requests.add(events[0], ctx)
+            return
+        loc = ctx.loc
+        for event in events:
             if type(event) is Request:
-                analysis.requests.add(event, loc, ctx.ts)
+                analysis.requests.add(event, ctx)
                 continue
             self.seq += 1
             mark = Mark(self.seq, ctx.ts, loc)

@@ -12,7 +12,7 @@ ISO_PREFIX = re.compile(
 _TAIL = re.compile(r"(?:[.,](\d+))?\s?(Z|[+-]\d\d:?\d\d)?$")
 
 
-@lru_cache(maxsize=4096)  # log lines share seconds: parse each second once
+@lru_cache(maxsize=16384)  # log lines share seconds: parse each second once
 def _second(head: str) -> float | None:
     """``YYYY-MM-DD HH:MM:SS`` read as UTC, in epoch seconds."""
     try:

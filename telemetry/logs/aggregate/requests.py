@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from telemetry.logs.model import AppFlag, Request
+from telemetry.logs.model import AppFlag, LineContext, Request
 from telemetry.logs.percentiles import Quantiles
 
 MAX_ROUTES = 500  # label values stay bounded; the rest is "(other routes)"
@@ -50,7 +50,8 @@ class RequestStats:
         self.missing_request_id = 0
         self.missing_request_id_first: str | None = None
 
-    def add(self, request: Request, loc: str, ts: float | None) -> None:
+    def add(self, request: Request, ctx: LineContext) -> None:
+        """Count one request; ``ctx`` gives its time and, only when kept, its location."""
         source = request.source
         self.by_source[source] += 1
         key = (request.method, request.route, source)
@@ -68,14 +69,14 @@ class RequestStats:
             if status >= 500:
                 series.errors += 1
                 if series.first_error is None:
-                    series.first_error = loc
+                    series.first_error = ctx.loc
             elif status >= 400:
                 series.client_errors += 1
         duration = request.duration_ms
         if duration is not None:
             series.latency.add(duration)
             if duration >= self.slow_ms:
-                self._slow_request(request, duration, loc, ts)
+                self._slow_request(request, duration, ctx.loc, ctx.ts)
         size = request.response_bytes
         if size is not None:
             series.bytes_total += size
@@ -83,10 +84,10 @@ class RequestStats:
             if size > series.bytes_max:
                 series.bytes_max = size
             if size < self.small_bytes and status not in (204, 304) and request.method != "HEAD":
-                self._small(request.method, request.route, size, status, source, loc)
+                self._small(request.method, request.route, size, status, source, ctx.loc)
         if request.request_id in ("None", "null", "") and source == "app":
             self.missing_request_id += 1
-            self.missing_request_id_first = self.missing_request_id_first or loc
+            self.missing_request_id_first = self.missing_request_id_first or ctx.loc
 
     def flag(self, flag: AppFlag, loc: str, ts: float | None) -> None:
         if flag.kind == "slow":

@@ -84,7 +84,8 @@ class Classifier:
         return UNKNOWN
 
     def _message(self, msg: str, ctx: LineContext) -> str:
-        if self.tracebacks.is_open(ctx.instance) and self.tracebacks.feed(msg, ctx):
+        tracebacks = self.tracebacks
+        if tracebacks.open and ctx.instance in tracebacks.open and tracebacks.feed(msg, ctx):
             return TRACEBACK
         if not msg or msg.isspace():
             return BLANK

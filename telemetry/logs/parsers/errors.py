@@ -56,15 +56,12 @@ class Tracebacks:
     """Python tracebacks, one per instance at a time, emitted once at their last line."""
 
     def __init__(self) -> None:
-        self._open: dict[str, tuple[str, int]] = {}
-
-    def is_open(self, instance: str) -> bool:
-        return instance in self._open
+        self.open: dict[str, tuple[str, int]] = {}
 
     def start(self, msg: str, ctx: LineContext) -> bool:
         if not msg.startswith(_TRACEBACK_HEAD):
             return False
-        self._open.setdefault(ctx.instance, (ctx.file, ctx.line))
+        self.open.setdefault(ctx.instance, (ctx.file, ctx.line))
         return True
 
     def feed(self, msg: str, ctx: LineContext) -> bool:
@@ -79,7 +76,7 @@ class Tracebacks:
         ):
             return True
         match = _EXCEPTION_LINE.match(msg)
-        self._open.pop(ctx.instance, None)
+        self.open.pop(ctx.instance, None)
         if match is None:
             ctx.events.append(ErrorSignal("traceback", "(traceback without exception line)"))
             return False

@@ -22,8 +22,21 @@ _R_CAUSES = {
 }
 
 
+# The router's usual field order; anything else goes through the generic key=value reader.
+_ROUTER = re.compile(
+    r'at=(?P<at>\S+) (?:code=(?P<code>\S+) desc="(?P<desc>[^"]*)" )?method=(?P<method>\S+) '
+    r'path="?(?P<path>[^"\s]*)"? host=\S+ request_id=(?P<request_id>\S+) fwd=\S+ '
+    r"dyno=(?P<dyno>\S+) connect=\S+ service=(?P<service>\d+ms) status=(?P<status>\d+) "
+    r"bytes=(?P<bytes>\d*)"
+)
+
+
 def parse_router(msg: str, ctx: LineContext) -> bool:
-    fields = {key: value.strip('"') for key, value in _PAIR.findall(msg)}
+    match = _ROUTER.match(msg)
+    if match is not None:
+        fields = {k: v for k, v in match.groupdict().items() if v is not None}
+    else:
+        fields = {key: value.strip('"') for key, value in _PAIR.findall(msg)}
     path = fields.get("path")
     if path is None or "method" not in fields:
         return False

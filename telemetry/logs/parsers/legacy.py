@@ -23,8 +23,7 @@ PREFIX = re.compile(r"- ([\w.\-:<>\[\]]+) - (DEBUG|INFO|WARNING|WARN|ERROR|CRITI
 _METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(/\S*)")
 _TIME = re.compile(r"responseTimeMS=\"?(\d+(?:\.\d+)?)")
 _BYTES = re.compile(r"responseBytes=\"?(\d+)")
-_STATUS = re.compile(r"(?:status(?:Code|_code)?|statusCode)[=:]\s*\"?(\d{3})")
-_REQUEST_ID = re.compile(r"requestID=\"?([^\"\s]*)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _HIT_MISS = re.compile(r"\bcache[ _:-]+(hit|miss)\b", re.IGNORECASE)
 _REDIS_OK = re.compile(
     r"conectado a redis|connected to redis|redis(?:cache)?\s+(?:cache\s+)?"
@@ -72,24 +71,29 @@ def _flag(msg: str, ctx: LineContext) -> bool:
     return True
 
 
+_FIELD = re.compile(
+    r"\b(responseTimeMS|responseBytes|status|statusCode|status_code|requestID)[=:]\s*\"?([^\"\s]*)"
+)
+
+
 def _request(msg: str, ctx: LineContext) -> bool:
     head = _METHOD_PATH.search(msg)
     if head is None:
         return False
-    time_match = _TIME.search(msg)
-    bytes_match = _BYTES.search(msg)
-    status_match = _STATUS.search(msg)
-    id_match = _REQUEST_ID.search(msg)
+    fields = dict(_FIELD.findall(msg))
+    timing = _NUMBER.match(fields.get("responseTimeMS", ""))
+    size = fields.get("responseBytes", "")
+    status = fields.get("status") or fields.get("statusCode") or fields.get("status_code") or ""
     ctx.events.append(
         Request(
             method=head.group(1),
             path=head.group(2),
             route=route_template(head.group(2)),
-            status=int(status_match.group(1)) if status_match else None,
-            duration_ms=float(time_match.group(1)) if time_match else None,
-            response_bytes=int(bytes_match.group(1)) if bytes_match else None,
+            status=int(status[:3]) if status[:3].isdigit() else None,
+            duration_ms=float(timing.group(0)) if timing else None,
+            response_bytes=int(size) if size.isdigit() else None,
             source=SOURCE_APP,
-            request_id=id_match.group(1) if id_match else None,
+            request_id=fields.get("requestID"),
         )
     )
     return True

@@ -15,7 +15,30 @@ _REQUEST_ID = re.compile(r"requestID=\"?([^\"\s]*)")
 NO_PATH = "(path not logged)"
 
 
+# The dashboard shape in Render's field order, read in one match (the common case).
+_DASHBOARD_FULL = re.compile(
+    r"\[([A-Z]{3,7})\]\s*(\d{3})\s*[^/\s\[]*(/\S*?)?\s*clientIP=\S*\s+"
+    r"requestID=\"?([^\"\s]*)\"?\s+responseTimeMS=(\d+(?:\.\d+)?)\s+responseBytes=(\d+)"
+)
+
+
 def parse_http(msg: str, ctx: LineContext) -> bool:
+    full = _DASHBOARD_FULL.match(msg)
+    if full is not None:
+        path = full.group(3) or "/"
+        ctx.events.append(
+            Request(
+                method=full.group(1),
+                path=path,
+                route=route_template(path),
+                status=int(full.group(2)),
+                duration_ms=float(full.group(5)),
+                response_bytes=int(full.group(6)),
+                source=SOURCE_RENDER,
+                request_id=full.group(4),
+            )
+        )
+        return True
     head = _DASHBOARD.match(msg) if msg.startswith("[") else None
     if head is None and not msg.startswith("clientIP=") and "responseTimeMS=" not in msg:
         return False
