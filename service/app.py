@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,20 +12,22 @@ from fastapi import Depends, FastAPI
 
 from service import __version__
 from service.auth import require_metrics_token
-from service.cache.backends import MemoryBackend, RedisBackend, redis_client
-from service.cache.cache import Cache
-from service.cache.failover import FailoverBackend
+from service.cache.setup import close_cache, keep_cache, open_cache
 from service.db.engine import create_engine, session_factory
 from service.db.url import async_database_url
 from service.errors import install_error_handlers
+from service.health.routes import router as health_router
 from service.kpis.routes import router as kpis_router
 from service.notifications.routes import router as notifications_router
+from service.ops.routes import router as ops_router
 from service.responses import MoneyJSONResponse
 from service.settings import Settings, get_settings
 from telemetry.exposition import metrics_endpoint
+from telemetry.lifecycle_store import LifecycleKeys, LifecycleStore, async_client
 from telemetry.logging import configure_logging
 from telemetry.metrics import METRICS
 from telemetry.middleware import TelemetryConfig, TelemetryMiddleware
+from telemetry.worker_lifecycle import CountRequests, RequestTally, WorkerLifecycle
 
 logger = structlog.get_logger("service.app")
 
@@ -31,34 +35,50 @@ logger = structlog.get_logger("service.app")
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    boot_started = time.perf_counter()
     engine = create_engine(async_database_url(settings.database_url), settings)
-    redis = (
-        RedisBackend(
-            redis_client(
-                settings.redis_url,
-                connect_timeout=settings.redis_connect_timeout_seconds,
-                socket_timeout=settings.redis_socket_timeout_seconds,
-            )
+    cache = await open_cache(settings)
+    cache_upkeep = asyncio.create_task(keep_cache(cache, settings.cache_probe_interval_seconds))
+    store = cache.store
+    app.state.session_factory = session_factory(engine)
+    app.state.cache = cache
+    METRICS.app_info.labels(__version__, settings.environment).set(1)
+    app.state.engine = engine
+    app.state.cache_store = store
+    lifecycle_redis = (
+        async_client(
+            settings.redis_url,
+            connect_timeout=settings.redis_connect_timeout_seconds,
+            socket_timeout=settings.lifecycle_redis_timeout_seconds,
         )
         if settings.redis_url
         else None
     )
-    store = FailoverBackend(
-        redis,
-        MemoryBackend(settings.cache_memory_max_entries),
-        retry_after_seconds=settings.redis_retry_after_seconds,
-        workers=settings.web_concurrency,
+    app.state.lifecycle_store = (
+        LifecycleStore(
+            lifecycle_redis,
+            LifecycleKeys(settings.cache_prefix),
+            ttl_seconds=3 * settings.worker_heartbeat_seconds,
+            max_events=settings.lifecycle_max_events,
+        )
+        if lifecycle_redis is not None
+        else None
     )
-    await store.probe()
-    app.state.session_factory = session_factory(engine)
-    app.state.cache = Cache(store, settings.cache_prefix)
-    METRICS.app_info.labels(__version__, settings.environment).set(1)
+    lifecycle = WorkerLifecycle(
+        app.state.lifecycle_store,
+        version=__version__,
+        heartbeat_seconds=settings.worker_heartbeat_seconds,
+        tally=app.state.requests,
+        status=lambda: {"cache_backend": store.serving},
+    )
+    await lifecycle.start(boot_seconds=time.perf_counter() - boot_started)
     try:
         yield
     finally:
-        store.release()
-        if redis is not None:
-            await redis.client.aclose()
+        await lifecycle.stop()
+        if lifecycle_redis is not None:
+            await lifecycle_redis.aclose()
+        await close_cache(cache, cache_upkeep)
         await engine.dispose()
 
 
@@ -75,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(kpis_router)
     app.include_router(notifications_router)
+    app.include_router(ops_router)
+    app.include_router(health_router)
     # an API route, so the router records its template like any other route
     app.add_api_route(
         "/metrics",
@@ -83,10 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(require_metrics_token)],  # only when PAGOS_METRICS_TOKEN is set
     )
 
-    @app.get("/health/live", include_in_schema=False)
-    async def live() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.state.requests = RequestTally()
+    app.add_middleware(CountRequests, tally=app.state.requests)
     app.add_middleware(
         TelemetryMiddleware,
         config=TelemetryConfig(

@@ -59,11 +59,24 @@ class Settings(BaseSettings):
     # Cache. Redis timeouts are short on purpose: a request may lose at most ~100 ms to a
     # Redis that is down before the worker falls back to its in-process cache.
     cache_prefix: str = "pagos"
-    cache_kpis_ttl_seconds: int = Field(default=300, ge=1)
-    cache_notifications_ttl_seconds: int = Field(default=30, ge=1)
+    # Fresh TTL: answered as a hit. Stale TTL: kept that long in all, answered as "stale"
+    # (while one worker recomputes) after the fresh TTL, and when the database is down.
+    cache_kpis_ttl_seconds: float = Field(default=300, gt=0)
+    cache_kpis_stale_ttl_seconds: float = Field(default=1800, gt=0)
+    cache_notifications_ttl_seconds: float = Field(default=30, gt=0)
+    cache_notifications_stale_ttl_seconds: float = Field(default=300, gt=0)
     cache_memory_max_entries: int = Field(default=1024, ge=1)
+    # Single-flight across workers: the lock expires by itself if its owner dies; the others
+    # wait at most this long for the owner's value before computing themselves.
+    cache_lock_ttl_seconds: float = Field(default=5.0, gt=0)
+    cache_lock_wait_seconds: float = Field(default=1.0, ge=0)
+    # How often each worker probes Redis while on memory and publishes its cache state.
+    cache_probe_interval_seconds: float = Field(default=2.0, gt=0)
     redis_connect_timeout_seconds: float = Field(default=0.05, gt=0)
     redis_socket_timeout_seconds: float = Field(default=0.05, gt=0)
+    # Circuit breaker: after this many consecutive Redis failures a worker serves from
+    # memory without touching Redis for redis_retry_after_seconds, then tries again.
+    redis_failure_threshold: int = Field(default=3, ge=1)
     redis_retry_after_seconds: float = Field(default=5.0, gt=0)
 
     # Telemetry. Detectors are per route template; the KPI route's SLO is 500 ms.
@@ -101,6 +114,7 @@ class Settings(BaseSettings):
     lifecycle_max_events: int = Field(default=5000, ge=10)
     # Each readiness check (database SELECT 1, Redis PING) is abandoned after this long.
     health_check_timeout_seconds: float = Field(default=1.0, gt=0, le=5)
+    lifecycle_redis_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
 
     @field_validator("business_timezone")
     @classmethod

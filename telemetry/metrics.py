@@ -72,6 +72,25 @@ class Metrics:
         self.cache_errors = Counter(
             "cache_errors", "Cache backend failures.", ["backend", "operation"], registry=registry
         )
+        self.cache_stale_served = Counter(
+            "cache_stale_served",
+            "Values past their fresh TTL answered at once while one worker recomputes.",
+            ["namespace", "backend"],
+            registry=registry,
+        )
+        self.cache_singleflight_waits = Counter(
+            "cache_singleflight_waits",
+            "Misses that waited for another computation of the same key: outcome=shared "
+            "(same worker), value (another worker's value arrived) or timeout (computed here).",
+            ["namespace", "outcome"],
+            registry=registry,
+        )
+        self.cache_refresh_errors = Counter(
+            "cache_refresh_errors",
+            "Background recomputations of stale values that failed (stale kept serving).",
+            ["namespace"],
+            registry=registry,
+        )
         self.cache_compute_duration = Histogram(
             "cache_compute_duration_seconds",
             "Time to compute a value on a cache miss.",
@@ -93,6 +112,12 @@ class Metrics:
             "worker_exits",
             "Worker processes that exited, by cause.",
             ["reason"],
+            registry=registry,
+        )
+        self.worker_lifecycle_errors = Counter(
+            "worker_lifecycle_errors",
+            "Worker registry and lifecycle-stream writes that failed (Redis down or slow).",
+            ["operation"],
             registry=registry,
         )
         self.workers_alive = Gauge(
@@ -125,24 +150,13 @@ class Metrics:
 
 METRICS = Metrics()
 
-# Names as exported (counters gain ``_total``), for the dashboard and alert checks.
-DECLARED_METRIC_NAMES = frozenset(
-    {
-        "http_server_request_duration_seconds",
-        "http_server_response_body_size_bytes",
-        "http_server_active_requests",
-        "http_server_slow_requests_total",
-        "http_server_small_responses_total",
-        "cache_hits_total",
-        "cache_misses_total",
-        "cache_errors_total",
-        "cache_compute_duration_seconds",
-        "cache_backend_workers",
-        "worker_starts_total",
-        "worker_exits_total",
-        "workers_alive",
-        "db_pool_connections",
-        "db_errors_total",
-        "app_info",
-    }
-)
+
+
+def declared_metric_names() -> frozenset[str]:
+    """Every name as exported (counters gain ``_total``), for the dashboard and alert checks."""
+    registry = CollectorRegistry()
+    Metrics(registry)
+    names: set[str] = set()
+    for family in registry.collect():
+        names.add(f"{family.name}_total" if family.type == "counter" else family.name)
+    return frozenset(names)

@@ -1,8 +1,12 @@
-"""The two storage backends behind the cache: Redis (shared) and an in-process LRU+TTL."""
+"""The two storage backends behind the cache: Redis (shared) and an in-process LRU+TTL.
+
+Both answer a ``lookup`` — the namespace generation and the value stored under it — in one
+step; for Redis that is one round trip (a Lua script), so a cache hit costs about one GET."""
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import OrderedDict
 from typing import Protocol
 
@@ -10,15 +14,30 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+# KEYS[1] generation key; ARGV[1] value key up to the generation, ARGV[2] the rest.
+_LOOKUP = """
+local generation = redis.call('GET', KEYS[1]) or '0'
+return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
+"""
+# Only the owner's token releases a lock: an expired lock re-taken by another is left alone.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
 
 class Backend(Protocol):
     name: str
 
+    async def lookup(self, generation_key: str, head: str, tail: str) -> tuple[int, bytes | None]:
+        """The generation, and the value at ``head + generation + tail``."""
+        ...
+
     async def get(self, key: str) -> bytes | None: ...
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
-    async def delete(self, key: str) -> None: ...
     async def incr(self, key: str) -> int: ...
-    async def counter(self, key: str) -> int: ...
+    async def acquire(self, key: str, ttl_seconds: float) -> str | None: ...
+    async def release(self, key: str, token: str) -> None: ...
 
 
 def redis_client(url: str, *, connect_timeout: float, socket_timeout: float) -> Redis:
@@ -34,42 +53,58 @@ def redis_client(url: str, *, connect_timeout: float, socket_timeout: float) -> 
     )
 
 
+def _as_bytes(value: bytes | str | None) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value
+
+
 class RedisBackend:
     name = "redis"
 
     def __init__(self, client: Redis) -> None:
         self.client = client
+        self._lookup = client.register_script(_LOOKUP)
+        self._release = client.register_script(_RELEASE)
+
+    async def lookup(self, generation_key: str, head: str, tail: str) -> tuple[int, bytes | None]:
+        generation, value = await self._lookup(keys=[generation_key], args=[head, tail])
+        return int(generation), _as_bytes(value)
 
     async def get(self, key: str) -> bytes | None:
-        value = await self.client.get(key)
-        return value if value is None or isinstance(value, bytes) else value.encode()
+        return _as_bytes(await self.client.get(key))
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         await self.client.set(key, value, px=max(1, int(ttl_seconds * 1000)))
 
-    async def delete(self, key: str) -> None:
-        await self.client.delete(key)
-
     async def incr(self, key: str) -> int:
         return int(await self.client.incr(key))
 
-    async def counter(self, key: str) -> int:
-        value = await self.client.get(key)
-        return int(value) if value is not None else 0
+    async def acquire(self, key: str, ttl_seconds: float) -> str | None:
+        token = uuid.uuid4().hex
+        taken = await self.client.set(key, token, nx=True, px=max(1, int(ttl_seconds * 1000)))
+        return token if taken else None
+
+    async def release(self, key: str, token: str) -> None:
+        await self._release(keys=[key], args=[token])
 
     async def ping(self) -> None:
         await self.client.ping()
 
 
 class MemoryBackend:
-    """Bounded LRU with per-entry expiry. Per worker: nothing here is shared."""
+    """Bounded LRU with per-entry expiry. Per worker: nothing here is shared, so locks are
+    always granted (the cache's in-process single-flight already serialises this worker)."""
 
     name = "memory"
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        # generations live apart from the LRU: evicting one would resurrect old values
         self._counters: dict[str, int] = {}
+
+    async def lookup(self, generation_key: str, head: str, tail: str) -> tuple[int, bytes | None]:
+        generation = self._counters.get(generation_key, 0)
+        return generation, await self.get(f"{head}{generation}{tail}")
 
     async def get(self, key: str) -> bytes | None:
         entry = self._entries.get(key)
@@ -88,17 +123,15 @@ class MemoryBackend:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
-    async def delete(self, key: str) -> None:
-        self._entries.pop(key, None)
-        self._counters.pop(key, None)
-
     async def incr(self, key: str) -> int:
-        # counters live apart from the LRU: evicting a generation would resurrect old values
         self._counters[key] = self._counters.get(key, 0) + 1
         return self._counters[key]
 
-    async def counter(self, key: str) -> int:
-        return self._counters.get(key, 0)
+    async def acquire(self, key: str, ttl_seconds: float) -> str | None:
+        return "local"
+
+    async def release(self, key: str, token: str) -> None:
+        return None
 
     def __len__(self) -> int:
         return len(self._entries)

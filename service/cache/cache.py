@@ -2,12 +2,20 @@
 
 Keys are ``{prefix}:{namespace}:g{generation}:{hash of params}``. A write bumps the
 namespace generation (``INCR`` in Redis), so every worker stops reading old values at once.
-Within a worker, concurrent misses of one key share a single computation."""
+
+A lookup is one round trip. On a miss exactly one computation runs: concurrent misses in a
+worker share one future, and across workers a short Redis lock (``SET NX PX``) lets one
+compute while the others wait briefly for its value (or compute themselves when the wait
+runs out). A value past its fresh TTL but within its stale TTL is answered at once as
+``stale`` while one worker recomputes in the background; if that recompute fails (the
+database is down), the stale value goes on being served until the stale TTL ends."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -17,17 +25,26 @@ import orjson
 import structlog
 
 from service.cache.backends import Backend
-from service.cache.codec import UndecodableValue, decode, encode
-from service.cache.failover import FailoverBackend
+from service.cache.codec import Entry, UndecodableValue, decode, encode
+from service.cache.failover import REDIS_FAILURES, FailoverBackend
 from telemetry.metrics import METRICS, Metrics
 
 logger = structlog.get_logger("service.cache")
+Compute = Callable[[], Awaitable[Any]]
+_POLL_SECONDS = (0.002, 0.005, 0.01, 0.02)
+
+
+@dataclass(frozen=True)
+class Namespace:
+    name: str
+    fresh_seconds: float
+    stale_seconds: float  # how long a value is kept at all; ≥ fresh_seconds
 
 
 @dataclass(frozen=True)
 class Lookup:
     value: Any
-    outcome: str  # "hit" or "miss": the X-Cache header
+    outcome: str  # "hit", "stale" or "miss": the X-Cache header
     backend: str
 
 
@@ -37,80 +54,239 @@ def params_digest(params: Mapping[str, Any]) -> str:
 
 
 class Cache:
-    def __init__(self, store: FailoverBackend, prefix: str, metrics: Metrics = METRICS) -> None:
+    def __init__(
+        self,
+        store: FailoverBackend,
+        prefix: str,
+        *,
+        lock_ttl_seconds: float = 5.0,
+        lock_wait_seconds: float = 1.0,
+        metrics: Metrics = METRICS,
+    ) -> None:
         self.store = store
         self.prefix = prefix
+        self.lock_ttl_seconds = lock_ttl_seconds
+        self.lock_wait_seconds = lock_wait_seconds
         self.metrics = metrics
+        self.counts = {"hit": 0, "stale": 0, "miss": 0}
         self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
+        self._pending_invalidations: set[str] = set()
+        store.on_redis_back = self._flush_pending
 
     def generation_key(self, namespace: str) -> str:
         return f"{self.prefix}:{namespace}:generation"
 
     async def get_or_compute(
-        self,
-        namespace: str,
-        params: Mapping[str, Any],
-        compute: Callable[[], Awaitable[Any]],
-        ttl_seconds: float,
+        self, namespace: Namespace, params: Mapping[str, Any], compute: Compute
     ) -> Lookup:
-        generation, backend = await self.store.run(
-            "generation",
-            lambda redis: redis.counter(self.generation_key(namespace)),
-            lambda memory: memory.counter(self.generation_key(namespace)),
+        if self._pending_invalidations and self.store.redis_allowed():
+            await self._flush_pending()
+        head, tail = f"{self.prefix}:{namespace.name}:g", f":{params_digest(params)}"
+        generation_key = self.generation_key(namespace.name)
+        (generation, raw), backend = await self.store.run(
+            "lookup", lambda b: b.lookup(generation_key, head, tail)
         )
-        on_redis = backend == "redis"
-        key = f"{self.prefix}:{namespace}:g{generation}:{params_digest(params)}"
-        raw, backend = await self.store.run(
-            "get", lambda b: b.get(key), lambda b: b.get(key), try_redis=on_redis
-        )
-        if raw is not None:
-            try:
-                value = decode(raw)
-            except UndecodableValue:
-                self.metrics.cache_errors.labels(backend, "decode").inc()
-                logger.warning("cache_value_undecodable", namespace=namespace, backend=backend)
-            else:
-                self.metrics.cache_hits.labels(namespace, backend).inc()
-                return Lookup(value, "hit", backend)
-
-        self.metrics.cache_misses.labels(namespace, backend).inc()
-        value = await self._compute_once(key, namespace, compute)
-        _, backend = await self.store.run(
-            "set",
-            lambda b: b.set(key, encode(value), ttl_seconds),
-            lambda b: b.set(key, encode(value), ttl_seconds),
-            try_redis=backend == "redis",
-        )
+        key = f"{head}{generation}{tail}"
+        entry = self._decode(raw, backend) if raw is not None else None
+        if entry is not None:
+            if entry.is_fresh(time.time()):
+                self._count("hit", namespace, backend)
+                return Lookup(entry.value, "hit", backend)
+            self._count("stale", namespace, backend)
+            self._refresh_in_background(key, namespace, compute, on_redis=backend == "redis")
+            return Lookup(entry.value, "stale", backend)
+        self._count("miss", namespace, backend)
+        value = await self._compute_once(key, namespace, compute, on_redis=backend == "redis")
         return Lookup(value, "miss", backend)
 
+    def _count(self, outcome: str, namespace: Namespace, backend: str) -> None:
+        self.counts[outcome] += 1
+        counter = {
+            "hit": self.metrics.cache_hits,
+            "stale": self.metrics.cache_stale_served,
+            "miss": self.metrics.cache_misses,
+        }[outcome]
+        counter.labels(namespace.name, backend).inc()
+
+    def _decode(self, raw: bytes, backend: str) -> Entry | None:
+        try:
+            return decode(raw)
+        except UndecodableValue as exc:
+            self.metrics.cache_errors.labels(backend, "decode").inc()
+            logger.warning("cache_value_undecodable", backend=backend, reason=str(exc))
+            return None
+
     async def _compute_once(
-        self, key: str, namespace: str, compute: Callable[[], Awaitable[Any]]
+        self, key: str, namespace: Namespace, compute: Compute, *, on_redis: bool
     ) -> Any:
         running = self._inflight.get(key)
         if running is not None:
+            self.metrics.cache_singleflight_waits.labels(namespace.name, "shared").inc()
             return await asyncio.shield(running)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
-        started = time.perf_counter()
         try:
-            value = await compute()
+            value = await self._compute_across_workers(key, namespace, compute, on_redis)
         except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved here: waiters re-raise it, nobody warns
+            if isinstance(exc, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(exc)
+                future.exception()  # retrieved: waiters re-raise it, nobody warns
             raise
         else:
             future.set_result(value)
-            self.metrics.cache_compute_duration.labels(namespace).observe(
-                time.perf_counter() - started
-            )
             return value
         finally:
             del self._inflight[key]
 
+    async def _compute_across_workers(
+        self, key: str, namespace: Namespace, compute: Compute, on_redis: bool
+    ) -> Any:
+        lock_key = f"{key}:lock"
+        token, backend = await self.store.run(
+            "lock", lambda b: b.acquire(lock_key, self.lock_ttl_seconds), try_redis=on_redis
+        )
+        if token is None:
+            found = await self._wait_for_value(key, namespace)
+            if found is not None:
+                return found.value
+        try:
+            value = await self._compute_and_store(key, namespace, compute, backend)
+        finally:
+            if token is not None:
+                await self._release(lock_key, token, backend)
+        return value
+
+    async def _compute_and_store(
+        self, key: str, namespace: Namespace, compute: Compute, backend: str
+    ) -> Any:
+        started = time.perf_counter()
+        value = await compute()
+        self.metrics.cache_compute_duration.labels(namespace.name).observe(
+            time.perf_counter() - started
+        )
+        raw = encode(Entry(value, time.time() + namespace.fresh_seconds))
+        await self.store.run(
+            "set",
+            lambda b: b.set(key, raw, namespace.stale_seconds),
+            try_redis=backend == "redis",
+        )
+        return value
+
+    async def _release(self, lock_key: str, token: str, backend: str) -> None:
+        await self.store.run(
+            "unlock", lambda b: b.release(lock_key, token), try_redis=backend == "redis"
+        )
+
+    async def _wait_for_value(self, key: str, namespace: Namespace) -> Entry | None:
+        """Another worker holds the lock: wait for its value, never longer than the budget."""
+        deadline = time.monotonic() + self.lock_wait_seconds
+        attempt = 0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(_POLL_SECONDS[min(attempt, len(_POLL_SECONDS) - 1)])
+            attempt += 1
+            raw, backend = await self.store.run("get", lambda b: b.get(key))
+            if backend != "redis":
+                break  # Redis went away while we waited: compute here
+            entry = self._decode(raw, backend) if raw is not None else None
+            if entry is not None:
+                self.metrics.cache_singleflight_waits.labels(namespace.name, "value").inc()
+                return entry
+        self.metrics.cache_singleflight_waits.labels(namespace.name, "timeout").inc()
+        return None
+
+    def _refresh_in_background(
+        self, key: str, namespace: Namespace, compute: Compute, *, on_redis: bool
+    ) -> None:
+        if key in self._refreshing or key in self._inflight:
+            return
+        task = asyncio.create_task(self._refresh(key, namespace, compute, on_redis))
+        self._refreshing[key] = task
+        task.add_done_callback(lambda _: self._refreshing.pop(key, None))
+
+    async def _refresh(
+        self, key: str, namespace: Namespace, compute: Compute, on_redis: bool
+    ) -> None:
+        lock_key = f"{key}:lock"
+        token, backend = await self.store.run(
+            "lock", lambda b: b.acquire(lock_key, self.lock_ttl_seconds), try_redis=on_redis
+        )
+        if token is None:
+            return  # another worker is refreshing it
+        try:
+            await self._compute_and_store(key, namespace, compute, backend)
+        except Exception as exc:  # noqa: BLE001 -- a background task: counted and logged here
+            self.metrics.cache_refresh_errors.labels(namespace.name).inc()
+            logger.warning(
+                "cache_refresh_failed", namespace=namespace.name, error=type(exc).__name__
+            )
+        finally:
+            await self._release(lock_key, token, backend)
+
     async def invalidate(self, namespace: str) -> None:
-        """Bump the namespace generation: every worker stops reading the old values."""
+        """Bump the namespace generation: every worker stops reading the old values. When
+        Redis cannot take it now, it is remembered and applied as soon as Redis is back."""
         key = self.generation_key(namespace)
-        await self.store.run("invalidate", lambda b: b.incr(key), lambda b: b.incr(key))
+        await self.store.memory.incr(key)
+        if not await self._bump_in_redis(namespace):
+            self._pending_invalidations.add(namespace)
+            logger.warning("cache_invalidation_deferred", namespace=namespace)
+
+    async def _bump_in_redis(self, namespace: str) -> bool:
+        if self.store.redis is None or not self.store.redis_allowed():
+            return self.store.redis is None  # nothing shared to invalidate without Redis
+        try:
+            await self.store.redis.incr(self.generation_key(namespace))
+        except REDIS_FAILURES:
+            self.metrics.cache_errors.labels("redis", "invalidate").inc()
+            return False
+        return True
+
+    async def _flush_pending(self) -> None:
+        for namespace in sorted(self._pending_invalidations):
+            if await self._bump_in_redis(namespace):
+                self._pending_invalidations.discard(namespace)
+                logger.info("cache_invalidation_applied", namespace=namespace)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            **self.store.state(),
+            **{f"{outcome}s": count for outcome, count in self.counts.items()},
+            "pending_invalidations": sorted(self._pending_invalidations),
+            "updated_at": time.time(),
+        }
+
+    async def publish_state(self, ttl_seconds: float) -> None:
+        """Say, in Redis, how this worker's cache is doing (``GET /api/v1/ops/cache``)."""
+        if self.store.redis is None or self.store.serving != "redis":
+            return
+        key = f"{self.prefix}:cache:workers:{socket.gethostname()}:{os.getpid()}"
+        try:
+            await self.store.redis.set(key, orjson.dumps(self.state()), ttl_seconds)
+        except REDIS_FAILURES:
+            self.metrics.cache_errors.labels("redis", "publish").inc()
+
+    async def worker_states(self) -> list[dict[str, Any]]:
+        """Every live worker's published state (this worker's own when Redis is away)."""
+        if self.store.redis is None or self.store.serving != "redis":
+            return [self.state()]
+        client = self.store.redis.client
+        try:
+            keys = [k async for k in client.scan_iter(match=f"{self.prefix}:cache:workers:*")]
+            values = await client.mget(keys) if keys else []
+        except REDIS_FAILURES:
+            self.metrics.cache_errors.labels("redis", "states").inc()
+            return [self.state()]
+        return [orjson.loads(v) for v in values if v is not None]
+
+    async def close(self) -> None:
+        for task in list(self._refreshing.values()):
+            task.cancel()
+        await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
 
 
-__all__ = ["Backend", "Cache", "Lookup"]
+__all__ = ["Backend", "Cache", "Lookup", "Namespace"]

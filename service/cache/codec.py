@@ -3,14 +3,24 @@ Never pickle: a value written by one version of pagos must not execute in anothe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import orjson
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _TAG = "$t"
+
+
+@dataclass(frozen=True)
+class Entry:
+    value: Any
+    fresh_until: float  # epoch seconds; after it the value is stale but may still be served
+
+    def is_fresh(self, now: float) -> bool:
+        return now < self.fresh_until
 
 
 class UndecodableValue(ValueError):
@@ -42,15 +52,15 @@ def _untag(value: Any) -> Any:
     return value
 
 
-def encode(value: Any) -> bytes:
+def encode(entry: Entry) -> bytes:
     return orjson.dumps(
-        {"format": FORMAT_VERSION, "value": value},
+        {"format": FORMAT_VERSION, "fresh_until": entry.fresh_until, "value": entry.value},
         default=_tag,
         option=orjson.OPT_PASSTHROUGH_DATETIME,
     )
 
 
-def decode(raw: bytes) -> Any:
+def decode(raw: bytes) -> Entry:
     try:
         envelope = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -58,6 +68,6 @@ def decode(raw: bytes) -> Any:
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
         raise UndecodableValue("unknown format")
     try:
-        return _untag(envelope["value"])
-    except (KeyError, ValueError, ArithmeticError) as exc:
-        raise UndecodableValue("bad tagged value") from exc
+        return Entry(_untag(envelope["value"]), float(envelope["fresh_until"]))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise UndecodableValue("bad envelope") from exc

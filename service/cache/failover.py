@@ -1,20 +1,21 @@
 """Redis first; when it fails, this worker serves from memory and says so.
 
 A per-worker circuit breaker: after ``failure_threshold`` consecutive Redis failures the
-circuit opens and Redis is left alone for ``retry_after`` seconds; the next operation after
-that is the probe that closes it again. Every failure is counted and every change of the
-serving backend is one ``cache_backend_selected`` log line and a gauge update."""
+circuit opens and Redis is left alone for ``retry_after`` seconds; then the next operation,
+or the background probe, tries it again and closes the circuit when it answers. Every
+failure is counted and every change of the serving backend is one
+``cache_backend_selected`` log line and a ``cache_backend_workers`` gauge update."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from redis.exceptions import RedisError
 
-from service.cache.backends import MemoryBackend, RedisBackend
+from service.cache.backends import Backend, MemoryBackend, RedisBackend
 from telemetry.metrics import METRICS, Metrics
 
 T = TypeVar("T")
@@ -30,7 +31,7 @@ class FailoverBackend:
         redis: RedisBackend | None,
         memory: MemoryBackend,
         *,
-        failure_threshold: int = 1,
+        failure_threshold: int = 3,
         retry_after_seconds: float = 5.0,
         workers: int = 1,
         metrics: Metrics = METRICS,
@@ -44,44 +45,56 @@ class FailoverBackend:
         self.consecutive_failures = 0
         self.open_until = 0.0
         self.serving: str | None = None
+        self.on_redis_back: Callable[[], Awaitable[None]] | None = None
+
+    @property
+    def circuit(self) -> str:
+        if self.redis is None:
+            return "disabled"
+        if self.consecutive_failures < self.failure_threshold:
+            return "closed"
+        return "open" if time.monotonic() < self.open_until else "half-open"
 
     def redis_allowed(self) -> bool:
-        return self.redis is not None and time.monotonic() >= self.open_until
+        return self.redis is not None and self.circuit != "open"
 
     async def run(
-        self,
-        operation: str,
-        on_redis: Callable[[RedisBackend], Awaitable[T]],
-        on_memory: Callable[[MemoryBackend], Awaitable[T]],
-        *,
-        try_redis: bool = True,
+        self, operation: str, action: Callable[[Backend], Awaitable[T]], *, try_redis: bool = True
     ) -> tuple[T, str]:
-        """Run one cache operation; returns its result and the backend that answered.
-        ``try_redis=False`` keeps the rest of a lookup on memory once Redis failed in it, so
-        one lookup never pays more than one Redis timeout."""
+        """Run one cache operation on Redis if allowed, else on memory; returns the result
+        and the backend that answered. ``try_redis=False`` keeps the rest of a lookup on
+        memory once Redis failed in it, so one lookup never pays more than one timeout."""
         if try_redis and self.redis is not None and self.redis_allowed():
             try:
-                result = await on_redis(self.redis)
+                result = await action(self.redis)
             except REDIS_FAILURES as exc:
                 self._failed(operation, exc)
             else:
-                self.consecutive_failures = 0
-                self.select("redis", reason="redis answered")
+                await self._succeeded()
                 return result, "redis"
-        self.select("memory", reason="redis not configured" if self.redis is None else "redis down")
-        return await on_memory(self.memory), "memory"
+        reason = "redis not configured" if self.redis is None else "redis unavailable"
+        self.select("memory", reason=reason)
+        return await action(self.memory), "memory"
+
+    async def _succeeded(self) -> None:
+        self.consecutive_failures = 0
+        if self.serving != "redis":
+            self.select("redis", reason="redis answered")
+            if self.on_redis_back is not None:
+                await self.on_redis_back()
 
     def _failed(self, operation: str, exc: BaseException) -> None:
         self.metrics.cache_errors.labels("redis", operation).inc()
         self.consecutive_failures += 1
+        if self.consecutive_failures >= self.failure_threshold:
+            self.open_until = time.monotonic() + self.retry_after_seconds
         logger.info(
             "cache_redis_error",
             operation=operation,
             error=type(exc).__name__,
             consecutive_failures=self.consecutive_failures,
+            circuit=self.circuit,
         )
-        if self.consecutive_failures >= self.failure_threshold:
-            self.open_until = time.monotonic() + self.retry_after_seconds
 
     def select(self, backend: str, *, reason: str) -> None:
         if backend == self.serving:
@@ -102,7 +115,7 @@ class FailoverBackend:
         )
 
     async def probe(self) -> None:
-        """Pick the starting backend truthfully: ask Redis once, at worker start."""
+        """Ask Redis whether it answers: at worker start, and periodically while on memory."""
         if self.redis is None:
             self.select("memory", reason="redis not configured")
             return
@@ -110,9 +123,21 @@ class FailoverBackend:
             await self.redis.ping()
         except REDIS_FAILURES as exc:
             self._failed("ping", exc)
-            self.select("memory", reason="redis down")
+            self.select("memory", reason="redis unavailable")
         else:
-            self.select("redis", reason="redis answered")
+            await self._succeeded()
+
+    async def probe_if_due(self) -> None:
+        if self.serving != "redis" and self.redis_allowed():
+            await self.probe()
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "backend": self.serving,
+            "circuit": self.circuit,
+            "consecutive_failures": self.consecutive_failures,
+            "retry_in_seconds": round(max(0.0, self.open_until - time.monotonic()), 3),
+        }
 
     def release(self) -> None:
         """The worker stops: its backend gauge must not outlive it."""

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query
 
 from service.auth import ReadAccess
 from service.businesstime import business_today, month_window
-from service.deps import CacheDep, SessionDep, SettingsDep
+from service.cache.setup import kpis_namespace
+from service.deps import CacheDep, SessionFactoryDep, SettingsDep
 from service.errors import BadRequest
 from service.kpis.repository import kpi_figures
 from service.responses import MoneyJSONResponse
 
 router = APIRouter(tags=["kpis"])
-NAMESPACE = "kpis"
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
@@ -49,7 +49,7 @@ def _parse_year(año: str | None, anio: str | None, default: int) -> int:
 @router.get("/api/v1/pagos/kpis")
 async def portfolio_kpis(
     _: ReadAccess,
-    session: SessionDep,
+    sessions: SessionFactoryDep,
     cache: CacheDep,
     settings: SettingsDep,
     mes: Annotated[str | None, Query(description="month 1..12; default: this month")] = None,
@@ -62,7 +62,8 @@ async def portfolio_kpis(
     window_start, window_end = month_window(year, month, settings.tz)
 
     async def compute() -> dict[str, Any]:
-        figures = await kpi_figures(session, window_start, window_end, today)
+        async with sessions() as session:
+            figures = await kpi_figures(session, window_start, window_end, today)
         return {
             "montoCobradoMes": figures.collected,
             "montoNoDefinido": figures.undefined,
@@ -75,7 +76,5 @@ async def portfolio_kpis(
 
     # "today" is part of the key: lateness changes at midnight in business time
     params = {"mes": month, "año": year, "today": today.isoformat()}
-    lookup = await cache.get_or_compute(
-        NAMESPACE, params, compute, settings.cache_kpis_ttl_seconds
-    )
+    lookup = await cache.get_or_compute(kpis_namespace(settings), params, compute)
     return MoneyJSONResponse(lookup.value, headers={"X-Cache": lookup.outcome})

@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from service.auth import ReadAccess
-from service.deps import CacheDep, SessionDep, SettingsDep
+from service.cache.setup import notifications_namespace
+from service.deps import CacheDep, SessionFactoryDep, SettingsDep
 from service.notifications.repository import notification_counts
 from service.responses import MoneyJSONResponse
 from telemetry.middleware import mark_empty_result
 
 router = APIRouter(tags=["notificaciones"])
-NAMESPACE = "notificaciones"
 
 
 def success_rate(sent: int, total: int) -> float:
@@ -24,12 +24,13 @@ def success_rate(sent: int, total: int) -> float:
 async def notifications_summary(
     _: ReadAccess,
     request: Request,
-    session: SessionDep,
+    sessions: SessionFactoryDep,
     cache: CacheDep,
     settings: SettingsDep,
 ) -> MoneyJSONResponse:
     async def compute() -> dict[str, Any]:
-        counts = await notification_counts(session)
+        async with sessions() as session:
+            counts = await notification_counts(session)
         return {
             "total": counts.total,
             "enviadas": counts.sent,
@@ -39,9 +40,7 @@ async def notifications_summary(
             "tasa_exito": success_rate(counts.sent, counts.total),
         }
 
-    lookup = await cache.get_or_compute(
-        NAMESPACE, {}, compute, settings.cache_notifications_ttl_seconds
-    )
+    lookup = await cache.get_or_compute(notifications_namespace(settings), {}, compute)
     if lookup.value["total"] == 0:
         # no notifications yet is a true answer, not a silent failure
         mark_empty_result(request.scope.setdefault("state", {}))
