@@ -26,7 +26,7 @@ from telemetry.logs.parsers import UNKNOWN, Classifier
 
 MAX_UNKNOWN_SAMPLES = 10
 SAMPLE_CHARS = 200
-PROGRESS_EVERY = 1 << 16
+PROGRESS_INTERVAL_S = 0.5
 
 
 @dataclass(slots=True)
@@ -67,12 +67,17 @@ class Progress:
     def __init__(self, stream: TextIO | None) -> None:
         self.stream = stream if stream is not None and stream.isatty() else None
         self.started = time.monotonic()
+        self.last = 0.0
         self.shown = False
 
     def update(self, lines: int, label: str) -> None:
         if self.stream is None:
             return
-        elapsed = max(time.monotonic() - self.started, 1e-9)
+        now = time.monotonic()
+        if self.shown and now - self.last < PROGRESS_INTERVAL_S:
+            return
+        self.last = now
+        elapsed = max(now - self.started, 1e-9)
         self.stream.write(f"\r{label}: {lines:,} lines ({lines / elapsed:,.0f}/s)")
         self.stream.flush()
         self.shown = True
@@ -108,38 +113,51 @@ def _analyze_source(
     classify = classifier.classify
     dispatch = _Dispatcher(analysis)
     first_ts, last_ts = analysis.first_ts, analysis.last_ts
+    instances: dict[str, int] = {}
+    add_request = analysis.requests.add
     lines = filtered = 0
-    for number, text, oversized in reader.lines(source):
-        lines += 1
-        if progress is not None and not lines % PROGRESS_EVERY:
-            progress.update(analysis.lines + lines, source.label)
-        ctx.start(number)
-        family = UNKNOWN if oversized else classify(text, ctx)
-        ts = ctx.ts
-        if ts is not None:
-            if (since is not None and ts < since) or (until is not None and ts > until):
-                filtered += 1
+    for batch in reader.batches(source):
+        number = batch.first - 1
+        cut = batch.oversized
+        for text in batch.lines:
+            number += 1
+            ctx.start(number)
+            oversized = bool(cut) and (number - batch.first) in cut
+            family = UNKNOWN if oversized else classify(text, ctx)
+            ts = ctx.ts
+            if ts is not None:
+                if (since is not None and ts < since) or (until is not None and ts > until):
+                    filtered += 1
+                    continue
+                if first_ts is None or ts < first_ts:
+                    first_ts = ts
+                if last_ts is None or ts > last_ts:
+                    last_ts = ts
+            elif since is not None:
+                filtered += 1  # before the first timestamp: cannot be placed
                 continue
-            if first_ts is None or ts < first_ts:
-                first_ts = ts
-            if last_ts is None or ts > last_ts:
-                last_ts = ts
-        elif since is not None:
-            filtered += 1  # before the first timestamp: cannot be placed
-            continue
-        counts[family] = counts.get(family, 0) + 1
-        if family == UNKNOWN:
-            if len(analysis.unknown_samples) < MAX_UNKNOWN_SAMPLES:
-                shown = text[:SAMPLE_CHARS] + (" …(oversized line)" if oversized else "")
-                analysis.unknown_samples.append((ctx.loc, shown))
-            continue
-        if ctx.wrapper is not None:
-            analysis.wrappers[ctx.wrapper] += 1
-        if ctx.events:
-            dispatch(ctx)
+            counts[family] = counts.get(family, 0) + 1
+            if family == UNKNOWN:
+                if len(analysis.unknown_samples) < MAX_UNKNOWN_SAMPLES:
+                    shown = text[:SAMPLE_CHARS] + (" …(oversized line)" if oversized else "")
+                    analysis.unknown_samples.append((ctx.loc, shown))
+                continue
+            if ctx.wrapper is not None:
+                analysis.wrappers[ctx.wrapper] += 1
+            events = ctx.events
+            if events:
+                if len(events) == 1 and type(events[0]) is Request:  # most lines: inline
+                    instances[ctx.instance] = instances.get(ctx.instance, 0) + 1
+                    add_request(events[0], ctx)
+                else:
+                    dispatch(ctx)
+        lines = number
+        if progress is not None:
+            progress.update(analysis.lines + lines, source.label)
     analysis.lines += lines
     analysis.filtered_out += filtered
     analysis.families.update(counts)
+    analysis.instances.update(instances)
     analysis.first_ts, analysis.last_ts = first_ts, last_ts
 
 
@@ -152,12 +170,8 @@ class _Dispatcher:
         analysis = self.analysis
         instance = ctx.instance
         analysis.instances[instance] += 1
-        events = ctx.events
-        if len(events) == 1 and type(events[0]) is Request:  # the common case, kept short
-            analysis.requests.add(events[0], ctx)
-            return
         loc = ctx.loc
-        for event in events:
+        for event in ctx.events:
             if type(event) is Request:
                 analysis.requests.add(event, ctx)
                 continue

@@ -58,27 +58,75 @@ def _binary(source: Source) -> BinaryIO:
     return buffered
 
 
-def lines(source: Source) -> Iterator[tuple[int, str, bool]]:
-    """Yield ``(line number, text without newline, oversized)``; record read errors."""
+CHUNK = 1 << 20
+
+
+@dataclass(slots=True)
+class Batch:
+    """Consecutive lines of one input: ``lines[i]`` is line ``first + i`` of the file."""
+
+    first: int
+    lines: list[str]
+    oversized: frozenset[int]  # indexes into ``lines`` of lines cut at MAX_LINE
+
+
+def batches(source: Source) -> Iterator[Batch]:
+    """Read in large chunks and split into lines (much cheaper than a call per line).
+
+    Records a read error (corrupt gzip, I/O error) on the source instead of raising.
+    """
     stream = _binary(source)
-    number = 0
+    number = 1
+    carry = b""
+    head: bytes | None = None  # start of a line longer than MAX_LINE, rest being skipped
+    # gzip: read1 hands over what was decompressed so far, so a truncated file loses little
+    read = stream.read1 if isinstance(stream, gzip.GzipFile) else stream.read
     try:
-        readline = stream.readline
         while True:
-            raw = readline(MAX_LINE)
-            if not raw:
+            chunk = read(CHUNK)
+            if not chunk:
                 break
-            number += 1
-            oversized = False
-            if len(raw) >= MAX_LINE and not raw.endswith(b"\n"):
-                oversized = True
-                while True:  # skip the rest of the runaway line
-                    rest = readline(MAX_LINE)
-                    if not rest or rest.endswith(b"\n"):
-                        break
-            yield number, raw.decode("utf-8", "replace").rstrip("\r\n"), oversized
+            if head is not None:
+                cut = chunk.find(b"\n")
+                if cut < 0:
+                    continue
+                yield Batch(number, [_decode(head)], frozenset({0}))
+                number += 1
+                head = None
+                chunk = chunk[cut + 1 :]
+            data = carry + chunk if carry else chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                carry = data
+            else:
+                carry = data[cut + 1 :]
+                batch = _split(number, data[:cut])
+                number += len(batch.lines)
+                yield batch
+            if len(carry) > MAX_LINE:
+                head, carry = carry[:MAX_LINE], b""
+        if head is not None:
+            yield Batch(number, [_decode(head)], frozenset({0}))
+        elif carry:
+            yield _split(number, carry)
     except (OSError, EOFError, zlib.error) as error:
-        source.read_error = f"stopped after line {number}: {error}"
+        source.read_error = f"stopped near line {number}: {error}"
     finally:
         if source.path is not None:
             stream.close()
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").rstrip("\r")
+
+
+def _split(first: int, block: bytes) -> Batch:
+    lines = block.decode("utf-8", "replace").split("\n")
+    oversized: set[int] = set()
+    for index, line in enumerate(lines):
+        if line.endswith("\r"):
+            lines[index] = line = line[:-1]
+        if len(line) > MAX_LINE:
+            lines[index] = line[:MAX_LINE]
+            oversized.add(index)
+    return Batch(first, lines, frozenset(oversized))

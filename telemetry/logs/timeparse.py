@@ -29,8 +29,11 @@ def parse_timestamp(text: str) -> float | None:
     base = _second(text[:19])
     if base is None:
         return None
-    if len(text) == 19:
+    size = len(text)
+    if size == 19:
         return base
+    if size == 23 and text[19] in ",." and text[20:].isdigit():  # asctime's ",123"
+        return base + int(text[20:]) / 1000
     tail = _TAIL.match(text, 19)
     if tail is None:
         return _slow(text)

@@ -68,8 +68,10 @@ def test_truncated_gzip_reports_what_it_read(analyze: Runner, tmp_path: Path) ->
     result = analyze(broken, "--format", "json")
     assert result.code == 0
     assert "Traceback" not in result.err
-    assert "stopped after line" in result.err
-    assert result.json()["input"]["files"][0]["read_error"]
+    assert "stopped near line" in result.err
+    report = result.json()
+    assert report["input"]["files"][0]["read_error"]
+    assert report["input"]["lines"] > 0  # what was decompressed before the cut is analyzed
 
 
 def test_unreadable_file_is_a_usage_error(analyze: Runner, tmp_path: Path) -> None:
@@ -147,3 +149,25 @@ def test_progress_only_on_a_terminal() -> None:
     progress.update(65_536, "big.log")
     progress.done()
     assert "big.log: 65,536 lines" in terminal.getvalue()
+
+
+def test_reader_keeps_line_numbers_across_chunks_and_huge_lines(tmp_path: Path) -> None:
+    from telemetry.logs import reader
+
+    log = tmp_path / "mixed-endings.log"
+    huge = b"x" * (3 * reader.CHUNK + 17)  # spans several chunks, cut at MAX_LINE
+    log.write_bytes(b"one\r\ntwo\n" + huge + b"\nfour\n\nsix-without-newline")
+    (source,) = reader.open_sources([str(log)])
+    seen: list[tuple[int, str, bool]] = []
+    for batch in reader.batches(source):
+        for index, text in enumerate(batch.lines):
+            seen.append((batch.first + index, text[:5], index in batch.oversized))
+    assert seen == [
+        (1, "one", False),
+        (2, "two", False),
+        (3, "xxxxx", True),
+        (4, "four", False),
+        (5, "", False),
+        (6, "six-w", False),
+    ]
+    assert source.read_error is None
