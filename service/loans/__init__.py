@@ -1,0 +1,1 @@
+"""Loans: the schedule of installments, the approval workflow, what is owed."""
