@@ -105,9 +105,10 @@ def _block(rng: random.Random) -> list[str]:
                 )
             )
         elif kind < 0.97:
+            result = "HIT" if n % 3 else "MISS"
             lines.append(
                 f"<134>1 2025-11-10T14:{second}.000Z pagos srv-abc-{n % 2} 1 srv-abc - "
-                f"2025-11-10 14:{second},000 - app.cache - DEBUG - Cache {'HIT' if n % 3 else 'MISS'}: kpis"
+                f"2025-11-10 14:{second},000 - app.cache - DEBUG - Cache {result}: kpis"
             )
         elif kind < 0.99:
             lines.append(

@@ -13,7 +13,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import cast
 
 MAX_LINE = 256 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -50,11 +50,17 @@ def open_sources(names: list[str]) -> list[Source]:
     return sources
 
 
-def _binary(source: Source) -> BinaryIO:
-    raw: BinaryIO = sys.stdin.buffer if source.path is None else open(source.path, "rb")  # noqa: SIM115
-    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+def _binary(source: Source) -> io.BufferedReader | gzip.GzipFile:
+    if source.path is None:
+        stdin = sys.stdin.buffer
+        if isinstance(stdin, io.BufferedReader):
+            buffered = stdin
+        else:  # a replaced stdin (tests, embedding): any binary stream with readinto
+            buffered = io.BufferedReader(cast(io.RawIOBase, stdin))
+    else:
+        buffered = open(source.path, "rb")  # noqa: SIM115 - closed by batches()
     if buffered.peek(2)[:2] == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
+        return gzip.GzipFile(fileobj=buffered, mode="rb")
     return buffered
 
 

@@ -120,7 +120,7 @@ def slow_requests(analysis: Analysis) -> dict[str, Any]:
 
 def small_responses(analysis: Analysis) -> dict[str, Any]:
     stats = analysis.requests
-    groups = []
+    groups: list[dict[str, Any]] = []
     for (method, route, size, status, source), group in stats.small.items():
         known = KNOWN_EMPTY_ANSWERS.get(route, {})
         if status is not None and status >= 400:

@@ -139,8 +139,8 @@ class LifecycleTracker:
                     and 0 <= where.ts - deploy.ts <= DEPLOY_WINDOW_S
                 )
                 if recent or (deploy.seq > boot.started.seq and deploy.seq < where.seq):
-                    detail = f"commit {commit}" if commit else None
-                    return CAUSE_DEPLOY, detail, [deploy.loc, where.loc]
+                    deployed = f"commit {commit}" if commit else None
+                    return CAUSE_DEPLOY, deployed, [deploy.loc, where.loc]
             return CAUSE_PLATFORM, f"signal {name}", [where.loc]
         if boot.oom_hint is not None or exit_code == "137":
             evidence = [boot.oom_hint.loc] if boot.oom_hint else []
