@@ -11,7 +11,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from service import __version__
 from service.settings import get_settings
+from telemetry.gunicorn_hooks import MasterLifecycle
+from telemetry.gunicorn_hooks import post_fork as _post_fork
+from telemetry.lifecycle_store import LifecycleKeys
+from telemetry.logging import configure_logging
 
 _settings = get_settings()
 _metrics_dir = _settings.prometheus_multiproc_dir or (
@@ -24,19 +29,37 @@ wsgi_app = "service.app:create_app()"
 worker_class = "uvicorn_worker.UvicornWorker"
 bind = [f"{_settings.host}:{_settings.port}"]
 workers = _settings.web_concurrency
-timeout = 30
-graceful_timeout = 25
+timeout = _settings.worker_timeout_seconds  # a worker silent this long is killed: `timeout`
+# after SIGTERM, workers have this long to finish in-flight requests; render.yaml's
+# maxShutdownDelaySeconds is sized to it
+graceful_timeout = _settings.graceful_timeout_seconds
 keepalive = 5
 accesslog = None  # the app's own `request` line replaces access logs
+# Each worker imports and builds the app after fork: its engine, Redis clients and tracer are
+# its own, never inherited from the master.
+preload_app = False
+
+_lifecycle = MasterLifecycle(
+    metrics_dir=_metrics_dir,
+    redis_url=_settings.redis_url,
+    keys=LifecycleKeys(_settings.cache_prefix),
+    version=__version__,
+    max_events=_settings.lifecycle_max_events,
+    redis_timeout_seconds=_settings.lifecycle_redis_timeout_seconds,
+)
 
 
 def on_starting(server: Any) -> None:
-    from telemetry.exposition import prepare_multiprocess_dir
+    """In the master, before any worker: our log format, an empty metrics directory."""
+    configure_logging(json_lines=_settings.json_logs, level=_settings.log_level)
+    _lifecycle.on_starting(server)
 
-    prepare_multiprocess_dir(_metrics_dir)
+
+def post_fork(server: Any, worker: Any) -> None:
+    _post_fork(server, worker)
 
 
 def child_exit(server: Any, worker: Any) -> None:
-    from telemetry.exposition import mark_worker_dead
-
-    mark_worker_dead(worker.pid, _metrics_dir)
+    """In the master: count the exit by cause, mark the worker dead for metrics, record
+    abnormal exits (timeouts, kills) in the lifecycle stream."""
+    _lifecycle.child_exit(server, worker)

@@ -32,7 +32,9 @@ class TelemetryConfig:
     slow_threshold_overrides: Mapping[str, float] = field(default_factory=dict)
     small_response_bytes: Mapping[str, int] = field(default_factory=dict)
     # Routes left out of the latency and size histograms (probes and scrapes).
-    unmeasured_routes: frozenset[str] = frozenset({"/metrics", "/health/live", "/health/ready"})
+    unmeasured_routes: frozenset[str] = frozenset(
+        {"/metrics", "/health/live", "/health/ready", "/api/v1/health/render"}
+    )
 
     def slow_threshold(self, route: str) -> float:
         return self.slow_threshold_overrides.get(route, self.slow_threshold_seconds)

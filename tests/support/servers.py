@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,11 +140,12 @@ def running(
 
 @contextmanager
 def gunicorn_server(
-    env: dict[str, str], log_path: Path, workers: int = 2
+    env: dict[str, str], log_path: Path, workers: int = 2, extra_args: Sequence[str] = ()
 ) -> Iterator[ServerProcess]:
+    """``extra_args``: more gunicorn options, or an APP_MODULE that replaces pagos's app."""
     port = free_port()
     env = {**env, "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
-    argv = [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py")]
+    argv = [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), *extra_args]
     with running(argv, env, port, log_path) as server:
         yield server
 

@@ -1,0 +1,1 @@
+"""Liveness and readiness: ``/health/live``, ``/health/ready`` and Render's probe path."""

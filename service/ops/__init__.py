@@ -1,0 +1,1 @@
+"""Operator endpoints: what the service's processes are doing and have done."""
