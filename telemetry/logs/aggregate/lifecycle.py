@@ -88,11 +88,15 @@ class LifecycleTracker:
         state.boots.append(boot)
         return boot
 
-    def boot_for(self, instance: str, pid: int | None, mark: Mark, stopping: bool) -> Boot:
+    def boot_for(
+        self, instance: str, pid: int | None, mark: Mark, stopping: bool, booting: bool = False
+    ) -> Boot:
+        """The boot an event belongs to: the current one, or the one still draining after a
+        deploy when the event is about its pids (a draining boot starts no new workers)."""
         state = self._state(instance)
         current = state.current
         draining = state.draining
-        if draining is not None and draining.ended is None:
+        if draining is not None and draining.ended is None and not booting:
             mine = draining.owns(pid) or pid is None
             theirs = current is not None and current.owns(pid)
             if mine and (stopping or not theirs):
@@ -188,7 +192,8 @@ class LifecycleTracker:
                 boot.versions["gunicorn"] = value
             return
         stopping = kind in _STOP_KINDS or (kind == "worker_signaled" and value == "SIGTERM")
-        boot = self.boot_for(instance, pid, mark, stopping)
+        booting = kind in ("worker_boot", "server_started")
+        boot = self.boot_for(instance, pid, mark, stopping, booting)
         handler = getattr(self, f"_on_{kind}", None)
         if handler is not None:
             handler(boot, pid, value, mark)

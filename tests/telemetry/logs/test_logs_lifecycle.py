@@ -120,3 +120,32 @@ def test_deploy_then_sigterm_is_a_deploy(analyze: Runner, tmp_path: Path) -> Non
     (restart,) = report["restarts"]["timeline"]
     assert (restart["cause"], restart["detail"]) == ("deploy", "commit 4f2a9c1")
     assert report["input"]["deploys"][0]["commit"] == "4f2a9c1"
+
+
+def test_zero_downtime_deploy_old_boot_drains(analyze: Runner, tmp_path: Path) -> None:
+    """Render boots the new server before stopping the old one; pids repeat across them."""
+    new_boot = [_g(50, 1, "INFO", "Starting gunicorn 22.0.0")] + [
+        _g(50, pid, "INFO", f"Booting worker with pid: {pid}") for pid in (10, 11)
+    ]
+    log = _write(
+        tmp_path,
+        [
+            *BOOT,
+            "==> Deploying...",
+            *new_boot,
+            "==> Your service is live 🎉",
+            _g(55, 1, "INFO", "Handling signal: term"),
+            _g(55, 10, "INFO", "Worker exiting (pid: 10)"),
+            _g(55, 11, "INFO", "Worker exiting (pid: 11)"),
+            _g(56, 1, "INFO", "Shutting down: Master"),
+            _g(59, 1, "CRITICAL", "WORKER TIMEOUT (pid:10)"),
+        ],
+    )
+    report = analyze(log, "--format", "json").json()
+    boots = report["workers"]["boots"]
+    assert [(b["pids"], b["max_alive"], b["ended"]) for b in boots] == [
+        ([10, 11], 2, "deploy"),
+        ([10, 11], 2, None),
+    ]
+    causes = [(r["pid"], r["cause"]) for r in report["restarts"]["timeline"]]
+    assert causes == [(1, "deploy"), (10, "worker timeout")]
