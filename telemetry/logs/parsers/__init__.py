@@ -79,8 +79,13 @@ class Classifier:
             return PAGOS_JSON
         if "message" in obj:
             ctx.wrapper = "render-json"
-            rest = jsonlines.parse_render(obj, ctx)
-            return RENDER_HTTP if rest is None else self._message(rest, ctx)
+            rest, kind = jsonlines.parse_render(obj, ctx)
+            if rest is None:
+                return RENDER_HTTP
+            family = self._message(rest, ctx)
+            if family == UNKNOWN and kind in ("build", "deploy"):
+                return RENDER_PLATFORM  # build output (pip, npm…): Render's, not the app's
+            return family
         return UNKNOWN
 
     def _message(self, msg: str, ctx: LineContext) -> str:

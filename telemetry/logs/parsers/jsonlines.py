@@ -136,8 +136,11 @@ def parse_pagos(obj: dict[str, Any], ctx: LineContext) -> str | None:
     return None
 
 
-def parse_render(obj: dict[str, Any], ctx: LineContext) -> str | None:
-    """Render's ``/v1/logs`` / ``render logs -o json`` object; returns the message to parse."""
+def parse_render(obj: dict[str, Any], ctx: LineContext) -> tuple[str | None, str]:
+    """Render's ``/v1/logs`` / ``render logs -o json`` object.
+
+    Returns the message still to parse (None when it was a request) and the ``type`` label.
+    """
     labels: dict[str, Any] = {}
     raw_labels = obj.get("labels")
     if isinstance(raw_labels, list):
@@ -153,7 +156,8 @@ def parse_render(obj: dict[str, Any], ctx: LineContext) -> str | None:
     if isinstance(instance, str) and instance:
         ctx.instance = instance
     message = str(obj.get("message", ""))
-    if labels.get("type") == "request" or ("method" in labels and "path" in labels):
+    kind = str(labels.get("type") or "")
+    if kind == "request" or ("method" in labels and "path" in labels):
         request = render.parse_fields(message)
         path = str(labels.get("path") or "/")
         request.method = str(labels.get("method") or "?")
@@ -168,5 +172,5 @@ def parse_render(obj: dict[str, Any], ctx: LineContext) -> str | None:
         if size is not None:
             request.response_bytes = size
         ctx.events.append(request)
-        return None
-    return message
+        return None, kind
+    return message, kind

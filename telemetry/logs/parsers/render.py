@@ -86,8 +86,10 @@ def parse_platform(msg: str, ctx: LineContext) -> bool:
     events = ctx.events
     if low.startswith("deploying"):
         events.append(Lifecycle("deploy_start"))
-    elif low.startswith("running "):
+    elif low.startswith("running '") or low.startswith('running "'):
         events.append(Lifecycle("platform_start", value=text[8:].strip().strip("'\".")))
+    elif low.startswith("starting service with"):
+        events.append(Lifecycle("platform_start", value=text[21:].strip().strip("'\".")))
     elif "service is live" in low:
         events.append(Lifecycle("live"))
     elif "port scan timeout" in low or ("no open ports detected" in low and "timeout" in low):
