@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from telemetry.logs import findings, sections
+from telemetry.logs import findings, metrics, sections
 from telemetry.logs.analyzer import Analysis
 from telemetry.logs.timeparse import format_timestamp
 
-BREACH = findings.BREACH
+BREACH = metrics.BREACH
 
 
 def build(analysis: Analysis) -> dict[str, Any]:
@@ -38,12 +38,12 @@ def build(analysis: Analysis) -> dict[str, Any]:
             "first": analysis.requests.missing_request_id_first,
         },
     }
-    report["kpi"] = findings.kpi_summary(
+    report["kpi"] = metrics.kpi_summary(
         report["routes"], report["slow_requests"], options.kpi_route
     )
-    metrics = findings.key_metrics(report, options)
-    report["key_metrics"] = metrics
-    report["problems"] = findings.problems(report, metrics)
+    table = metrics.key_metrics(report, options)
+    report["key_metrics"] = table
+    report["problems"] = findings.problems(report, table)
     report["recommendations"] = findings.recommendations(report["problems"])
-    report["breached"] = [m["metric"] for m in metrics if m["status"] == BREACH]
+    report["breached"] = [m["metric"] for m in table if m["status"] == BREACH]
     return report
