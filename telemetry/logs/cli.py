@@ -9,6 +9,7 @@ from typing import Any
 
 from telemetry.logs import reader, report
 from telemetry.logs.analyzer import Options, Progress, analyze
+from telemetry.logs.routes import route_template
 from telemetry.logs.timeparse import parse_timestamp
 
 DESCRIPTION = """\
@@ -20,7 +21,7 @@ gunicorn and uvicorn logs, Heroku router/dyno lines, pagos's JSON lines and the 
 of the backend it replaces. Unknown lines are counted and sampled, never fatal.
 
 Exit status: 0 report written; 1 a target was breached and --fail-on-breach was given;
-2 usage error (bad option, unreadable file).
+2 usage error (bad option, unreadable file). How the report decides: docs/logs.md.
 """
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     options = Options(
         since=args.since,
         until=args.until,
-        kpi_route=args.kpi_route,
+        kpi_route=args.kpi_route if "{" in args.kpi_route else route_template(args.kpi_route),
         kpi_target_ms=args.kpi_target_ms,
         slow_ms=args.slow_ms,
         small_bytes=int(args.small_bytes),

@@ -91,10 +91,12 @@ class RequestStats:
 
     def flag(self, flag: AppFlag, loc: str, ts: float | None) -> None:
         if flag.kind == "slow":
+            if flag.value < self.slow_ms:
+                return  # the app's own threshold was lower than the one asked for
             route = flag.route
             request = Request(flag.method, route, route, None, flag.value, None, "app-flag")
             self._slow_request(request, flag.value, loc, ts, count=False)
-        elif flag.method != "HEAD":
+        elif flag.method != "HEAD" and flag.value < self.small_bytes:
             self._small(flag.method, flag.route, int(flag.value), None, "app-flag", loc)
 
     def _slow_request(

@@ -108,3 +108,26 @@ def test_a_worker_own_redis_line_only_decides_that_worker(
     backends = {row["pid"]: row["backend"] for row in report["cache"]["per_worker"]}
     assert backends == {56: "memory", 57: "redis", 58: "memory"}
     assert metric(report, "Cache backend")["observed_value"] == "mixed"
+
+
+def test_kpi_route_and_target_are_options(analyze: Runner, data: Path) -> None:
+    relaxed = analyze(data / INCIDENT, "--format", "json", "--kpi-target-ms", "1500").json()
+    assert metric(relaxed, "KPI latency")["status"] == "ok"
+    assert relaxed["breached"] == ["Cache backend"]
+
+    other = analyze(
+        data / INCIDENT, "--format", "json", "--kpi-route", "/api/v1/prestamos/42"
+    ).json()
+    kpi = metric(other, "KPI latency /api/v1/prestamos/{id}")
+    assert kpi["observed_value"] == 12  # the one request to a loan, written at 12 ms
+    assert kpi["status"] == "ok"
+
+
+def test_thresholds_for_slow_and_small(analyze: Runner, data: Path) -> None:
+    report = analyze(
+        data / INCIDENT, "--format", "json", "--slow-ms", "90", "--small-bytes", "100"
+    ).json()
+    # Render lines at or over 90 ms in the file: the KPI at 1,206 and the summary at 95
+    assert report["slow_requests"]["count"] == 2
+    sizes = {(g["bytes"], g["measured_at"]) for g in report["small_responses"]["groups"]}
+    assert sizes == {(81, "edge"), (81, "origin")}
