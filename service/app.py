@@ -12,14 +12,18 @@ from fastapi import Depends, FastAPI
 
 from service import __version__
 from service.auth import require_metrics_token
+from service.bodylimit import BodyLimitMiddleware
 from service.cache.setup import close_cache, keep_cache, open_cache
+from service.clients.routes import router as clients_router
 from service.db.engine import create_engine, session_factory
 from service.db.url import async_database_url
 from service.errors import install_error_handlers
 from service.health.routes import router as health_router
 from service.kpis.routes import router as kpis_router
+from service.loans.routes import router as loans_router
 from service.notifications.routes import router as notifications_router
 from service.ops.routes import router as ops_router
+from service.payments.routes import router as payments_router
 from service.responses import MoneyJSONResponse
 from service.settings import Settings, get_settings
 from telemetry.exposition import metrics_endpoint
@@ -95,6 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(kpis_router)
     app.include_router(notifications_router)
+    app.include_router(clients_router)
+    app.include_router(loans_router)
+    app.include_router(payments_router)
     app.include_router(ops_router)
     app.include_router(health_router)
     # an API route, so the router records its template like any other route
@@ -105,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(require_metrics_token)],  # only when PAGOS_METRICS_TOKEN is set
     )
 
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.state.requests = RequestTally()
     app.add_middleware(CountRequests, tally=app.state.requests)
     app.add_middleware(

@@ -120,7 +120,13 @@ async def _pagos_error(request: Request, exc: Exception) -> MoneyJSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> MoneyJSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [
-        {"field": _field_name(tuple(error["loc"])), "message": error["msg"]}
+        {
+            # a body that is not JSON at all: the field is the body, not a character offset
+            "field": "body"
+            if error.get("type") == "json_invalid"
+            else _field_name(tuple(error["loc"])),
+            "message": error["msg"],
+        }
         for error in exc.errors()
     ]
     fields = ", ".join(sorted({d["field"] for d in details}))

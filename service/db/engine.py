@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -50,13 +50,25 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+AFTER_COMMIT = "pagos.after_commit"
+
+
+def after_commit(session: AsyncSession, hook: Callable[[], Awaitable[None]]) -> None:
+    """Run ``hook`` once the unit of work has committed (never if it rolls back)."""
+    session.info.setdefault(AFTER_COMMIT, []).append(hook)
+
+
 async def unit_of_work(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """The request is the unit of work: commit when the handler returns, roll back on error."""
+    """The request is the unit of work: commit when the handler returns, roll back on error;
+    then the after-commit hooks (cache invalidation), so others recompute from new rows."""
     async with factory() as session:
         try:
             yield session
         except BaseException:
+            session.info.pop(AFTER_COMMIT, None)
             await session.rollback()
             raise
         else:
             await session.commit()
+            for hook in session.info.pop(AFTER_COMMIT, []):
+                await hook()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     func,
@@ -139,6 +140,7 @@ class Payment(Base):
             postgresql_where=text("active"),
             sqlite_where=text("active"),
         ),
+        Index("ix_payments_loan_paid_at", "loan_id", "paid_at"),  # migration 0002
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -178,3 +180,18 @@ class Notification(Base):
     read: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IdempotencyKey(Base):
+    """The first answer to a write sent with an ``Idempotency-Key`` header (migration 0002)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("endpoint", "key", name="uq_idempotency_keys_endpoint_key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    endpoint: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -40,7 +40,7 @@ async def truncate_book(url: str) -> None:
     try:
         await connection.execute(
             "TRUNCATE payment_allocations, payments, installments, loans, notifications, "
-            "clients RESTART IDENTITY CASCADE"
+            "clients, idempotency_keys RESTART IDENTITY CASCADE"
         )
     finally:
         await connection.close()

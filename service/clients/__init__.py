@@ -1,0 +1,1 @@
+"""Clients: the people the servicer lends to, known by their cédula."""

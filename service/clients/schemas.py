@@ -1,0 +1,67 @@
+"""Client JSON: DESIGN §3 field names (the frontend's)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, field_validator
+
+from service.api import render_instant
+from service.db.models import Client
+from service.domain import ClientStatus
+
+# a letter (V, E, J, P, G) and 5 to 12 digits; dots, dashes and spaces are dropped
+_CEDULA = re.compile(r"^[VEJPG]?\d{5,12}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_cedula(value: str) -> str:
+    cleaned = re.sub(r"[\s.\-]", "", value).upper()
+    if not _CEDULA.match(cleaned):
+        raise ValueError("expected a cédula such as V12345678")
+    return cleaned
+
+
+class ClientCreate(BaseModel):
+    cedula: Annotated[str, Field(min_length=1, max_length=20)]
+    nombres: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Annotated[str | None, Field(max_length=200)] = None
+    telefono: Annotated[str | None, Field(max_length=40)] = None
+    estado: ClientStatus = ClientStatus.ACTIVO
+
+    @field_validator("cedula")
+    @classmethod
+    def _cedula(cls, value: str) -> str:
+        return normalise_cedula(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _EMAIL.match(value.strip()):
+            raise ValueError("expected an e-mail address such as ana@example.com")
+        return value.strip()
+
+    @field_validator("nombres")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a name is required")
+        return " ".join(value.split())
+
+
+def client_json(client: Client, tz: ZoneInfo) -> dict[str, Any]:
+    created: datetime | None = client.created_at
+    return {
+        "id": client.id,
+        "cedula": client.cedula,
+        "nombres": client.name,
+        "email": client.email,
+        "telefono": client.phone,
+        "estado": client.status,
+        "fecha_registro": render_instant(created, tz),
+    }

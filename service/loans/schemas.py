@@ -1,0 +1,73 @@
+"""Loan and installment JSON: DESIGN §3 field names (the frontend's)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+from service.api import PositiveMoney, parse_date, render_date, render_instant
+from service.db.models import Installment, Loan
+from service.domain import Frequency, LoanStatus
+from service.loans.rules import days_late, installment_status
+
+StrictDate = Annotated[date, BeforeValidator(parse_date)]
+MAX_INSTALLMENTS = 600
+
+
+class LoanCreate(BaseModel):
+    cliente_id: Annotated[int | None, Field(ge=1)] = None
+    cedula: Annotated[str | None, Field(max_length=20)] = None
+    total_financiamiento: PositiveMoney
+    numero_cuotas: Annotated[int, Field(ge=1, le=MAX_INSTALLMENTS, strict=True)]
+    modalidad_pago: Frequency
+    tasa_interes: Annotated[
+        Decimal, Field(ge=0, le=Decimal("999.99"), decimal_places=2, allow_inf_nan=False)
+    ] = Decimal("0")
+    fecha_base_calculo: StrictDate | None = None  # default: today in business time
+
+
+class LoanStatusChange(BaseModel):
+    estado: LoanStatus
+
+
+def loan_json(
+    loan: Loan, cedula: str, installments: list[Installment], tz: ZoneInfo
+) -> dict[str, Any]:
+    total = sum((i.amount_due for i in installments), Decimal("0"))
+    paid = sum((i.amount_paid for i in installments), Decimal("0"))
+    return {
+        "id": loan.id,
+        "cliente_id": loan.client_id,
+        "cedula": cedula,
+        "total_financiamiento": loan.principal,
+        "cuota_periodo": loan.installment_amount,
+        "numero_cuotas": loan.installments_count,
+        "modalidad_pago": loan.frequency,
+        "tasa_interes": loan.interest_rate,
+        "fecha_base_calculo": render_date(loan.base_date),
+        "estado": loan.status,
+        "fecha_aprobacion": render_instant(loan.approved_at, tz),
+        "fecha_registro": render_instant(loan.created_at, tz),
+        "total_a_pagar": total,
+        "total_pagado": paid,
+        "saldo_pendiente": total - paid,
+    }
+
+
+def installment_json(installment: Installment, today: date) -> dict[str, Any]:
+    due, paid = installment.amount_due, installment.amount_paid
+    return {
+        "id": installment.id,
+        "prestamo_id": installment.loan_id,
+        "numero_cuota": installment.number,
+        "fecha_vencimiento": render_date(installment.due_date),
+        "monto_cuota": due,
+        "total_pagado": paid,
+        "fecha_pago": render_date(installment.paid_date),
+        "estado": installment_status(due, paid, installment.due_date, today),
+        "dias_mora": days_late(due, paid, installment.due_date, today),
+    }

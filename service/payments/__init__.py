@@ -1,0 +1,1 @@
+"""Payments: recorded, reconciled and applied to installments oldest due first, reversed."""
