@@ -114,6 +114,7 @@ def _analyze_source(
     dispatch = _Dispatcher(analysis)
     first_ts, last_ts = analysis.first_ts, analysis.last_ts
     instances: dict[str, int] = {}
+    default_instance = ctx.default_instance
     add_request = analysis.requests.add
     lines = filtered = 0
     for batch in reader.batches(source):
@@ -121,7 +122,11 @@ def _analyze_source(
         cut = batch.oversized
         for text in batch.lines:
             number += 1
-            ctx.start(number)
+            ctx.line = number  # LineContext.start(), inlined: this loop runs per line
+            ctx.instance = default_instance
+            ctx.pid = None
+            ctx.wrapper = None
+            ctx.events = []
             oversized = bool(cut) and (number - batch.first) in cut
             family = UNKNOWN if oversized else classify(text, ctx)
             ts = ctx.ts

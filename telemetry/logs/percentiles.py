@@ -15,7 +15,8 @@ from array import array
 EXACT_LIMIT = 10_000
 RELATIVE_ERROR = 0.01
 _GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
-_LOG_GAMMA = math.log(_GAMMA)
+_INV_LOG_GAMMA = 1 / math.log(_GAMMA)
+_log, _ceil = math.log, math.ceil
 _MIN_POSITIVE = 1e-3  # values below one microsecond (in ms) count as zero
 
 
@@ -42,14 +43,18 @@ class Quantiles:
                 for sample in exact:
                     self._bucket(sample)
                 self._exact = None
+        elif value < _MIN_POSITIVE:
+            self._zeros += 1
         else:
-            self._bucket(value)
+            index = _ceil(_log(value) * _INV_LOG_GAMMA)
+            buckets = self._buckets
+            buckets[index] = buckets.get(index, 0) + 1
 
     def _bucket(self, value: float) -> None:
         if value < _MIN_POSITIVE:
             self._zeros += 1
             return
-        index = math.ceil(math.log(value) / _LOG_GAMMA)
+        index = _ceil(_log(value) * _INV_LOG_GAMMA)
         self._buckets[index] = self._buckets.get(index, 0) + 1
 
     @property

@@ -40,8 +40,6 @@ class RequestStats:
         self.slow_ms = slow_ms
         self.small_bytes = small_bytes
         self.series: dict[tuple[str, str, str], RouteSeries] = {}
-        self.by_source: Counter[str] = Counter()
-        self.statuses: Counter[int] = Counter()
         self._slow: list[tuple[float, int, dict[str, Any]]] = []
         self._seq = 0
         self.slow_count: Counter[tuple[str, str]] = Counter()
@@ -53,7 +51,6 @@ class RequestStats:
     def add(self, request: Request, ctx: LineContext) -> None:
         """Count one request; ``ctx`` gives its time and, only when kept, its location."""
         source = request.source
-        self.by_source[source] += 1
         key = (request.method, request.route, source)
         series = self.series.get(key)
         if series is None:
@@ -65,7 +62,6 @@ class RequestStats:
         series.count += 1
         status = request.status
         if status is not None:
-            self.statuses[status] += 1
             if status >= 500:
                 series.errors += 1
                 if series.first_error is None:
