@@ -14,20 +14,16 @@ from __future__ import annotations
 from telemetry.logs.aggregate.boots import (
     CAUSE_BOOT,
     CAUSE_CRASH,
-    CAUSE_DEPLOY,
-    CAUSE_HEALTH,
     CAUSE_OOM,
-    CAUSE_PLATFORM,
     CAUSE_TIMEOUT,
     Boot,
     Evidence,
     Mark,
     Restart,
 )
+from telemetry.logs.aggregate.causes import stop_cause
 from telemetry.logs.model import Lifecycle
 
-DEPLOY_WINDOW_S = 30 * 60  # a SIGTERM this soon after a deploy started is that deploy's
-HEALTH_WINDOW_S = 10 * 60  # failed health checks this soon before a stop caused it
 # Events that belong to a server on its way down (an ended boot may still receive them).
 _STOP_KINDS = frozenset(
     {
@@ -106,7 +102,11 @@ class LifecycleTracker:
         return current
 
     def _end(self, boot: Boot, mark: Mark, exit_code: str | None, no_shutdown: bool) -> None:
-        cause, detail, evidence = self._stop_cause(boot, mark, exit_code, no_shutdown)
+        state = self._state(boot.instance)
+        health = state.health if boot.instance == "-" else state.health + self._state("-").health
+        cause, detail, evidence = stop_cause(
+            boot, mark, exit_code, no_shutdown, self.deploys, health
+        )
         restart = Restart(mark, boot.instance, "instance", cause, boot.master_pid, detail)
         restart.evidence = [*evidence, mark.loc]
         boot.ended = restart
@@ -114,47 +114,6 @@ class LifecycleTracker:
         state = self._state(boot.instance)
         if state.draining is boot:
             state.draining = None
-
-    def _stop_cause(
-        self, boot: Boot, mark: Mark, exit_code: str | None, no_shutdown: bool
-    ) -> tuple[str, str | None, list[str]]:
-        if boot.boot_failure is not None:
-            reason, where = boot.boot_failure
-            return CAUSE_BOOT, reason, [where.loc]
-        signal_mark = boot.stop_signal[1] if boot.stop_signal else mark
-        candidates = self._state(boot.instance).health
-        if boot.instance != "-":
-            candidates = candidates + self._state("-").health  # lines without an instance
-        health = [
-            h
-            for h in candidates
-            if boot.started.seq <= h.seq <= signal_mark.seq
-            and (h.ts is None or signal_mark.ts is None or signal_mark.ts - h.ts <= HEALTH_WINDOW_S)
-        ]
-        if health:
-            detail = f"{len(health)} failed health check(s)"
-            return CAUSE_HEALTH, detail, [h.loc for h in health[-3:]]
-        if boot.stop_signal is not None:
-            name, where = boot.stop_signal
-            for deploy, commit in reversed(self.deploys):
-                recent = (
-                    deploy.ts is not None
-                    and where.ts is not None
-                    and 0 <= where.ts - deploy.ts <= DEPLOY_WINDOW_S
-                )
-                if recent or (deploy.seq > boot.started.seq and deploy.seq < where.seq):
-                    deployed = f"commit {commit}" if commit else None
-                    return CAUSE_DEPLOY, deployed, [deploy.loc, where.loc]
-            return CAUSE_PLATFORM, f"signal {name}", [where.loc]
-        if boot.oom_hint is not None or exit_code == "137":
-            evidence = [boot.oom_hint.loc] if boot.oom_hint else []
-            return CAUSE_OOM, f"exit code {exit_code}" if exit_code else None, evidence
-        if exit_code is not None and exit_code != "0" and boot.live is None and not boot.workers:
-            return CAUSE_BOOT, f"exited with code {exit_code} before serving", []
-        if no_shutdown:
-            detail = f"exit code {exit_code}" if exit_code else "next boot began without a stop"
-            return CAUSE_CRASH, detail, []
-        return CAUSE_CRASH, f"exit code {exit_code}" if exit_code else None, []
 
     # --- events ------------------------------------------------------------------------
     def health_failed(self, instance: str, mark: Mark) -> None:

@@ -24,6 +24,7 @@ _METHOD_PATH = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(/\S*)"
 _TIME = re.compile(r"responseTimeMS=\"?(\d+(?:\.\d+)?)")
 _BYTES = re.compile(r"responseBytes=\"?(\d+)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_BARE_STATUS = re.compile(r"\s-\s(\d{3})\b")
 _HIT_MISS = re.compile(r"\bcache[ _:-]+(hit|miss)\b", re.IGNORECASE)
 _REDIS_OK = re.compile(
     r"conectado a redis|connected to redis|redis(?:cache)?\s+(?:cache\s+)?"
@@ -84,6 +85,9 @@ def _request(msg: str, ctx: LineContext) -> bool:
     timing = _NUMBER.match(fields.get("responseTimeMS", ""))
     size = fields.get("responseBytes", "")
     status = fields.get("status") or fields.get("statusCode") or fields.get("status_code") or ""
+    if not status:  # "GET /p - 200 - responseTimeMS=…": the status between dashes
+        bare = _BARE_STATUS.search(msg, head.end())
+        status = bare.group(1) if bare else ""
     ctx.events.append(
         Request(
             method=head.group(1),

@@ -155,3 +155,23 @@ def test_text_errors_redis_and_health_check_kill(analyze: Runner, data: Path) ->
     sample = report["input"]["unparsed"]["samples"][0]
     assert sample["text"] == "this line is not a log format anyone knows"
     assert sample["evidence"].endswith("errors_health.log:23")
+
+
+def test_legacy_request_lines_in_their_shapes(analyze: Runner, tmp_path: Path) -> None:
+    log = tmp_path / "legacy.log"
+    log.write_text(
+        "2025-11-10 14:00:00,000 - app.mw - INFO - GET /api/v1/pagos/kpis - status=200 "
+        "responseTimeMS=1206ms responseBytes=145 requestID=None\n"
+        "2025-11-10 14:00:01,000 - app.mw - INFO - POST /api/v1/pagos - 503 - "
+        "responseTimeMS=30001ms responseBytes=120 requestID=abc\n"
+        "GET /api/v1/clientes/7 statusCode=404 responseTimeMS=3.5 responseBytes=90\n",
+        encoding="utf-8",
+    )
+    report = _report(analyze, log)
+    rows = {(r["method"], r["route"]): r for r in report["routes"]}
+    assert rows[("GET", "/api/v1/pagos/kpis")]["max_ms"] == 1206
+    assert rows[("POST", "/api/v1/pagos")]["errors_5xx"] == 1
+    assert rows[("GET", "/api/v1/clientes/{id}")]["errors_4xx"] == 1
+    assert rows[("GET", "/api/v1/clientes/{id}")]["p50_ms"] == 3.5
+    assert report["request_ids"]["missing"] == 1
+    assert report["input"]["families"] == {"legacy-app": 2, "app-text": 1}

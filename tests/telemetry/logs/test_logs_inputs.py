@@ -55,6 +55,7 @@ def test_gzip_and_plain_are_read_alike(analyze: Runner, tmp_path: Path) -> None:
     b = analyze(packed, "--format", "json").json()
     assert a["input"]["lines"] == b["input"]["lines"] > 0
     assert a["restarts"]["by_cause"] == b["restarts"]["by_cause"]
+
     def without_evidence(rows: list[dict[str, object]]) -> list[dict[str, object]]:
         return [{k: v for k, v in row.items() if k != "first_5xx"} for row in rows]
 

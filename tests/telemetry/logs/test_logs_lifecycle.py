@@ -149,3 +149,17 @@ def test_zero_downtime_deploy_old_boot_drains(analyze: Runner, tmp_path: Path) -
     ]
     causes = [(r["pid"], r["cause"]) for r in report["restarts"]["timeline"]]
     assert causes == [(1, "deploy"), (10, "worker timeout")]
+
+
+def test_the_deploy_that_started_a_boot_did_not_stop_it(analyze: Runner, tmp_path: Path) -> None:
+    log = _write(
+        tmp_path,
+        [
+            "2025-11-10T13:59:00Z ==> Deploying...",
+            *BOOT,
+            _g(40, 1, "INFO", "Handling signal: term"),  # 41 s after the deploy, but no new one
+            _g(42, 1, "INFO", "Shutting down: Master"),
+        ],
+    )
+    report = analyze(log, "--format", "json").json()
+    assert report["restarts"]["by_cause"] == {"platform stop (SIGTERM)": 1}
