@@ -11,12 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from service import __version__
 from service.settings import get_settings
-from telemetry.gunicorn_hooks import MasterLifecycle
-from telemetry.gunicorn_hooks import post_fork as _post_fork
-from telemetry.lifecycle_store import LifecycleKeys
-from telemetry.logging import configure_logging
 
 _settings = get_settings()
 _metrics_dir = _settings.prometheus_multiproc_dir or (
@@ -24,6 +19,14 @@ _metrics_dir = _settings.prometheus_multiproc_dir or (
 )
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 get_settings.cache_clear()  # workers must see the directory in their settings too
+
+# Only now may prometheus_client be imported (telemetry imports it): imported earlier, the
+# master and every forked worker would count in memory, and /metrics would read zeros.
+from service import __version__  # noqa: E402
+from telemetry.gunicorn_hooks import MasterLifecycle  # noqa: E402
+from telemetry.gunicorn_hooks import post_fork as _post_fork  # noqa: E402
+from telemetry.lifecycle_store import LifecycleKeys  # noqa: E402
+from telemetry.logging import configure_logging  # noqa: E402
 
 wsgi_app = "service.app:create_app()"
 worker_class = "uvicorn_worker.UvicornWorker"

@@ -56,8 +56,9 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] | None = None
     log_level: str = "INFO"
 
-    # Cache. Redis timeouts are short on purpose: a request may lose at most ~100 ms to a
-    # Redis that is down before the worker falls back to its in-process cache.
+    # Cache. Redis timeouts are short on purpose: an unreachable Redis costs a request at most
+    # the connect timeout, a silent one the operation timeout, and only until the circuit
+    # breaker opens; then the worker serves from its in-process cache.
     cache_prefix: str = "pagos"
     # Fresh TTL: answered as a hit. Stale TTL: kept that long in all, answered as "stale"
     # (while one worker recomputes) after the fresh TTL, and when the database is down.
@@ -72,8 +73,8 @@ class Settings(BaseSettings):
     cache_lock_wait_seconds: float = Field(default=1.0, ge=0)
     # How often each worker probes Redis while on memory and publishes its cache state.
     cache_probe_interval_seconds: float = Field(default=2.0, gt=0)
-    redis_connect_timeout_seconds: float = Field(default=0.05, gt=0)
-    redis_socket_timeout_seconds: float = Field(default=0.05, gt=0)
+    redis_connect_timeout_seconds: float = Field(default=0.1, gt=0)
+    redis_socket_timeout_seconds: float = Field(default=0.25, gt=0)
     # Circuit breaker: after this many consecutive Redis failures a worker serves from
     # memory without touching Redis for redis_retry_after_seconds, then tries again.
     redis_failure_threshold: int = Field(default=3, ge=1)

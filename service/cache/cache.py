@@ -153,6 +153,14 @@ class Cache:
             if found is not None:
                 return found.value
         try:
+            if token is not None and backend == "redis":
+                # the previous holder may have stored the value between our lookup and our
+                # lock: look again before computing it a second time
+                raw, again = await self.store.run("get", lambda b: b.get(key))
+                entry = self._decode(raw, again) if raw is not None else None
+                if entry is not None and entry.is_fresh(time.time()):
+                    self.metrics.cache_singleflight_waits.labels(namespace.name, "value").inc()
+                    return entry.value
             value = await self._compute_and_store(key, namespace, compute, backend)
         finally:
             if token is not None:

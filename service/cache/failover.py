@@ -127,8 +127,9 @@ class FailoverBackend:
         else:
             await self._succeeded()
 
-    async def probe_if_due(self) -> None:
-        if self.serving != "redis" and self.redis_allowed():
+    async def probe_if_allowed(self) -> None:
+        """The periodic check: finds Redis gone (or back) even when no request comes."""
+        if self.redis_allowed():
             await self.probe()
 
     def state(self) -> dict[str, Any]:

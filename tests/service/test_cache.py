@@ -110,14 +110,19 @@ async def _durations(client: httpx.AsyncClient, count: int) -> list[float]:
     return durations
 
 
-async def test_a_silent_redis_costs_a_request_at_most_about_100_ms(
+async def test_a_silent_redis_costs_a_request_one_timeout_at_most(
     pg_url: str, cache_prefix: str, silent_redis: str
 ) -> None:
     async with app_client(settings_for(pg_url, cache_prefix, redis_url="")) as client:
         baseline = await _durations(client, 12)
     # the breaker re-probes Redis after 1 ms here, so every request tries it and times out
     settings = settings_for(
-        pg_url, cache_prefix, redis_url=silent_redis, redis_retry_after_seconds=0.001
+        pg_url,
+        cache_prefix,
+        redis_url=silent_redis,
+        redis_retry_after_seconds=0.001,
+        redis_connect_timeout_seconds=0.08,
+        redis_socket_timeout_seconds=0.08,
     )
     async with app_client(settings) as client:
         errors_before = sample_value((await client.get("/metrics")).text, "cache_errors_total")
@@ -125,6 +130,7 @@ async def test_a_silent_redis_costs_a_request_at_most_about_100_ms(
         errors_after = sample_value((await client.get("/metrics")).text, "cache_errors_total")
     assert errors_after - errors_before >= 12  # each request tried Redis, and timed out
     extra = max(slowed) - statistics.median(baseline)
+    # one 80 ms timeout per request at most (with 20 ms of slack for a busy machine)
     assert extra < 0.1, f"a request lost {extra * 1000:.0f} ms to a silent Redis"
 
 
