@@ -22,6 +22,7 @@ from service.health.routes import router as health_router
 from service.kpis.routes import router as kpis_router
 from service.loans.routes import router as loans_router
 from service.notifications.routes import router as notifications_router
+from service.ops.cache import router as ops_cache_router
 from service.ops.routes import router as ops_router
 from service.payments.routes import router as payments_router
 from service.responses import MoneyJSONResponse
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(loans_router)
     app.include_router(payments_router)
     app.include_router(ops_router)
+    app.include_router(ops_cache_router)
     app.include_router(health_router)
     # an API route, so the router records its template like any other route
     app.add_api_route(

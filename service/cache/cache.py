@@ -263,7 +263,9 @@ class Cache:
             "pid": os.getpid(),
             "host": socket.gethostname(),
             **self.store.state(),
-            **{f"{outcome}s": count for outcome, count in self.counts.items()},
+            "hits": self.counts["hit"],
+            "stale": self.counts["stale"],
+            "misses": self.counts["miss"],
             "pending_invalidations": sorted(self._pending_invalidations),
             "updated_at": time.time(),
         }

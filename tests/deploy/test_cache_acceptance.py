@@ -219,3 +219,27 @@ def test_database_down_serves_stale_then_503(
     assert refresh_errors >= 1  # the recompute failed, and said so
     assert gone.status_code == 503
     assert gone.json()["error"] == "database_unavailable"
+
+
+def test_ops_cache_shows_every_worker_and_the_hit_ratio(
+    book_url: str, cache_prefix: str, tmp_path: Path
+) -> None:
+    env = server_env(book_url, cache_prefix, PAGOS_CACHE_PROBE_INTERVAL_SECONDS="0.2")
+    with gunicorn_server(env, tmp_path / "g.log") as server:
+        assert wait_for_metric(server, "cache_backend_workers", 2, backend="redis") == 2
+        outcomes = [
+            get(server, {"mes": i % 4 + 1, "año": 2021}).headers["x-cache"] for i in range(40)
+        ]
+        time.sleep(0.8)  # every worker has published its counts since
+        answer = httpx.get(server.base_url + "/api/v1/ops/cache", headers=HEADERS)
+        anonymous = httpx.get(server.base_url + "/api/v1/ops/cache")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert len(body["workers"]) == 2
+    assert {w["backend"] for w in body["workers"]} == {"redis"}
+    assert {w["circuit"] for w in body["workers"]} == {"closed"}
+    assert body["backends"] == {"redis": 2}
+    hits, misses = outcomes.count("hit"), outcomes.count("miss")
+    assert (body["lookups"]["hits"], body["lookups"]["misses"]) == (hits, misses)
+    assert body["hit_ratio"] == round(hits / 40, 4)
+    assert anonymous.status_code == 401
