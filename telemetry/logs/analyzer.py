@@ -95,8 +95,9 @@ def analyze(
     analysis = Analysis(options)
     analysis.sources = sources
     classifier = Classifier()
+    dispatch = _Dispatcher(analysis)  # one for all inputs: its sequence orders their events
     for source in sources:
-        _analyze_source(analysis, classifier, source, progress)
+        _analyze_source(analysis, classifier, dispatch, source, progress)
     if progress is not None:
         progress.done()
     analysis.seconds = time.perf_counter() - started
@@ -104,14 +105,17 @@ def analyze(
 
 
 def _analyze_source(
-    analysis: Analysis, classifier: Classifier, source: reader.Source, progress: Progress | None
+    analysis: Analysis,
+    classifier: Classifier,
+    dispatch: _Dispatcher,
+    source: reader.Source,
+    progress: Progress | None,
 ) -> None:
     options = analysis.options
     since, until = options.since, options.until
     counts: dict[str, int] = {}
     ctx = LineContext(source.label)
     classify = classifier.classify
-    dispatch = _Dispatcher(analysis)
     first_ts, last_ts = analysis.first_ts, analysis.last_ts
     instances: dict[str, int] = {}
     default_instance = ctx.default_instance

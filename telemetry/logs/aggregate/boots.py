@@ -11,6 +11,7 @@ CAUSE_OOM = "probable OOM (SIGKILL)"
 CAUSE_BOOT = "boot failure"
 CAUSE_HEALTH = "health-check kill"
 CAUSE_CRASH = "crash without graceful shutdown"
+CAUSE_UNSEEN = "unknown (stop not in the input)"
 CAUSES = (
     CAUSE_DEPLOY,
     CAUSE_PLATFORM,
@@ -19,6 +20,7 @@ CAUSES = (
     CAUSE_BOOT,
     CAUSE_HEALTH,
     CAUSE_CRASH,
+    CAUSE_UNSEEN,
 )
 # Restarts nobody asked for: these breach the "restarts" target.
 UNPLANNED = frozenset({CAUSE_TIMEOUT, CAUSE_OOM, CAUSE_BOOT, CAUSE_HEALTH, CAUSE_CRASH})
@@ -31,6 +33,10 @@ class Mark:
     seq: int
     ts: float | None
     loc: str
+
+    @property
+    def file(self) -> str:
+        return self.loc.rsplit(":", 1)[0]
 
 
 @dataclass(slots=True)
@@ -78,6 +84,10 @@ class Boot:
     oom_hint: Mark | None = None
     ended: Restart | None = None
     cache_evidence: list[Evidence] = field(default_factory=list)
+    last_seen: Mark = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.last_seen = self.started
 
     def worker(self, pid: int, mark: Mark | None) -> Worker:
         found = self.workers.get(pid)
@@ -94,6 +104,10 @@ class Boot:
             found.alive = False
             self.alive -= 1
         return found
+
+    @property
+    def last_file(self) -> str:
+        return self.last_seen.file
 
     def owns(self, pid: int | None) -> bool:
         return pid is not None and (pid == self.master_pid or pid in self.workers)

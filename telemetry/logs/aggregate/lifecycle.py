@@ -16,6 +16,7 @@ from telemetry.logs.aggregate.boots import (
     CAUSE_CRASH,
     CAUSE_OOM,
     CAUSE_TIMEOUT,
+    CAUSE_UNSEEN,
     Boot,
     Evidence,
     Mark,
@@ -78,11 +79,20 @@ class LifecycleTracker:
             deployed_since = any(d.seq > current.started.seq for d, _ in self.deploys)
             if deployed_since and state.draining is None:
                 state.draining = current  # zero-downtime deploy: the old one stops later
+            elif current.last_file != mark.file:
+                self._end_unseen(current, mark)  # its end fell between two input files
             else:
                 self._end(current, mark, None, no_shutdown=True)
         boot = Boot(instance, mark)
         state.boots.append(boot)
         return boot
+
+    def _end_unseen(self, boot: Boot, mark: Mark) -> None:
+        restart = Restart(mark, boot.instance, "instance", CAUSE_UNSEEN, boot.master_pid)
+        restart.detail = f"last seen in {boot.last_file}; next boot in {mark.file}"
+        restart.evidence = [boot.started.loc, mark.loc]
+        boot.ended = restart
+        self.restarts.append(restart)
 
     def boot_for(
         self, instance: str, pid: int | None, mark: Mark, stopping: bool, booting: bool = False
@@ -96,9 +106,11 @@ class LifecycleTracker:
             mine = draining.owns(pid) or pid is None
             theirs = current is not None and current.owns(pid)
             if mine and (stopping or not theirs):
+                draining.last_seen = mark
                 return draining
         if current is None or (current.ended is not None and not stopping):
-            return self._new_boot(instance, mark)
+            current = self._new_boot(instance, mark)
+        current.last_seen = mark
         return current
 
     def _end(self, boot: Boot, mark: Mark, exit_code: str | None, no_shutdown: bool) -> None:
@@ -145,6 +157,7 @@ class LifecycleTracker:
             if boot is current and mark.ts is not None:
                 # "==> Running" has no time of its own; the server's first line does
                 boot.started = Mark(boot.started.seq, mark.ts, boot.started.loc)
+            boot.last_seen = mark
             if kind != "platform_start":
                 boot.master_pid = pid
             if kind == "master_start" and value:

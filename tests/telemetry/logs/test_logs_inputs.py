@@ -172,3 +172,19 @@ def test_reader_keeps_line_numbers_across_chunks_and_huge_lines(tmp_path: Path) 
         (6, "six-w", False),
     ]
     assert source.read_error is None
+
+
+def test_a_stop_between_two_files_is_not_called_a_crash(analyze: Runner) -> None:
+    """The same instance boots again in the second file; its stop is in neither."""
+    report = analyze(
+        DATA / "render_api.jsonl", DATA / "render_syslog.log", "--format", "json"
+    ).json()
+    causes = [(r["instance"], r["pid"], r["cause"]) for r in report["restarts"]["timeline"]]
+    assert causes == [
+        ("srv-d4abc-h9j2k", 1, "deploy"),
+        ("srv-d4abc-6f7g8", 1, "unknown (stop not in the input)"),
+        ("srv-d4abc-6f7g8", 10, "worker timeout"),
+        ("srv-d4abc-6f7g8", 11, "probable OOM (SIGKILL)"),
+        ("srv-d4abc-6f7g8", 12, "crash without graceful shutdown"),
+    ]
+    assert report["restarts"]["unplanned"] == 3
