@@ -40,7 +40,7 @@ def _ev(evidence: list[str], limit: int = 4) -> str:
 
 
 def build(report: dict[str, Any]) -> list[Block]:
-    blocks: list[Block] = [Block("h1", "Log analysis report")]
+    blocks: list[Block] = [Block("h1", "Log analysis report"), _verdict(report)]
     blocks += _summary(report)
     blocks += _metrics(report)
     blocks += _problems(report)
@@ -53,6 +53,18 @@ def build(report: dict[str, Any]) -> list[Block]:
     blocks += _database_and_errors(report)
     blocks += _recommendations(report)
     return blocks
+
+
+def _verdict(report: dict[str, Any]) -> Block:
+    problems = report["problems"]
+    by_severity = [
+        f"{sum(1 for p in problems if p['severity'] == s)} {s}"
+        for s in SEVERITY_MARK
+        if any(p["severity"] == s for p in problems)
+    ]
+    breached = ", ".join(report["breached"]) or "none"
+    found = f"{len(problems)} problem(s): {', '.join(by_severity)}" if problems else "no problems"
+    return Block("p", f"{found}. Targets breached: {breached}.")
 
 
 def _summary(report: dict[str, Any]) -> list[Block]:

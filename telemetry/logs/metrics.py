@@ -46,7 +46,10 @@ def key_metrics(report: dict[str, Any], options: Options) -> list[dict[str, Any]
     else:
         parts = ", ".join(f"{backend} on {n}" for backend, n in sorted(per_backend.items()))
         many = max(alive, len(workers)) > 1
-        observed = f"{live} ({parts} worker(s))" if workers else live
+        if live == "mixed":
+            observed = f"mixed: {parts} worker(s)"
+        else:
+            observed = f"{live} on {len(workers)} worker(s)" if workers else f"{live} (instance)"
         status = BREACH if many or live == "mixed" else WARN
     metrics.append(
         _metric(
