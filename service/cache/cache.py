@@ -109,10 +109,12 @@ class Cache:
         }[outcome]
         counter.labels(namespace.name, backend).inc()
 
-    def _decode(self, raw: bytes, backend: str) -> Entry | None:
+    def _decode(self, raw: bytes, backend: str, *, quiet: bool = False) -> Entry | None:
         try:
             return decode(raw)
         except UndecodableValue as exc:
+            if quiet:  # already counted when this lookup first read it
+                return None
             self.metrics.cache_errors.labels(backend, "decode").inc()
             logger.warning("cache_value_undecodable", backend=backend, reason=str(exc))
             return None
@@ -157,7 +159,7 @@ class Cache:
                 # the previous holder may have stored the value between our lookup and our
                 # lock: look again before computing it a second time
                 raw, again = await self.store.run("get", lambda b: b.get(key))
-                entry = self._decode(raw, again) if raw is not None else None
+                entry = self._decode(raw, again, quiet=True) if raw is not None else None
                 if entry is not None and entry.is_fresh(time.time()):
                     self.metrics.cache_singleflight_waits.labels(namespace.name, "value").inc()
                     return entry.value
