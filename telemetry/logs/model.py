@@ -39,6 +39,7 @@ class AppFlag:
     method: str
     route: str
     value: float  # milliseconds for "slow", bytes for "small"
+    declared: str | None = None  # "empty": the handler said its result is empty
 
 
 @dataclass(slots=True)

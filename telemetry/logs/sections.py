@@ -125,6 +125,8 @@ def small_responses(analysis: Analysis) -> dict[str, Any]:
         known = KNOWN_EMPTY_ANSWERS.get(route, {})
         if status is not None and status >= 400:
             kind, note = "error", f"HTTP {status}: an error answer, not data"
+        elif source == "app-flag:empty":
+            kind, note = "declared-empty", "the handler said its result is empty: truthful"
         elif size in known:
             kind = "known-empty"
             note = f"equals the all-empty answer {known[size]}: an empty table, truthful"
@@ -150,7 +152,8 @@ def small_responses(analysis: Analysis) -> dict[str, Any]:
                 "last": group.last,
             }
         )
-    groups.sort(key=lambda g: (g["kind"] != "error", g["kind"] == "known-empty", -g["count"]))
+    truthful = ("known-empty", "declared-empty")
+    groups.sort(key=lambda g: (g["kind"] != "error", g["kind"] in truthful, -g["count"]))
     return {
         "threshold_bytes": stats.small_bytes,
         "count": stats.small_count,

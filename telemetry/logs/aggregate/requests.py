@@ -92,6 +92,8 @@ class RequestStats:
             route = flag.route
             request = Request(flag.method, route, route, None, flag.value, None, "app-flag")
             self._slow_request(request, flag.value, loc, ts, count=False)
+        elif flag.declared == "empty":  # a true empty answer, whatever its size
+            self._small(flag.method, flag.route, int(flag.value), None, "app-flag:empty", loc)
         elif flag.method != "HEAD" and flag.value < self.small_bytes:
             self._small(flag.method, flag.route, int(flag.value), None, "app-flag", loc)
 
@@ -120,7 +122,7 @@ class RequestStats:
     def _small(
         self, method: str, route: str, size: int, status: int | None, source: str, loc: str
     ) -> None:
-        if source != "app-flag":
+        if not source.startswith("app-flag"):
             self.small_count += 1
         key = (method, route, size, status, source)
         group = self.small.get(key)

@@ -79,13 +79,16 @@ def parse_pagos(obj: dict[str, Any], ctx: LineContext) -> str | None:
     stamp = obj.get("timestamp")
     if isinstance(stamp, str):
         ctx.ts = parse_timestamp(stamp) or ctx.ts
+    event = str(obj.get("event", ""))
     pid = _int(obj.get("worker_pid"))
-    if pid is not None:
+    if pid is None and event.startswith("worker_"):
+        pid = _int(obj.get("pid"))  # lifecycle events name their worker ``pid``
+    if pid is not None and event != "worker_exited":  # that one is the master's line
         ctx.pid = pid
+    # not ``host``: only lifecycle lines carry it, and one instance must not split in two
     instance = obj.get("instance")
     if isinstance(instance, str) and instance:
         ctx.instance = instance
-    event = str(obj.get("event", ""))
     events = ctx.events
     if event == "request":
         path = str(obj.get("path") or obj.get("route") or "/")
@@ -116,13 +119,16 @@ def parse_pagos(obj: dict[str, Any], ctx: LineContext) -> str | None:
         else:
             size = _int(obj.get("response_bytes"))
             if size is not None:
-                events.append(AppFlag("small", method, route, size))
+                declared = "empty" if obj.get("kind") == "empty" else None
+                events.append(AppFlag("small", method, route, size, declared))
     elif event == "cache_backend_selected":
         backend = str(obj.get("backend", "")).lower()
         if backend in ("redis", "memory"):
             events.append(CacheBackend(backend, pid, f"cache_backend_selected backend={backend}"))
     elif event in ("cache_hit", "cache_miss"):
         events.append(CacheLookup(event[6:]))
+    elif event == "worker_exited" and pid is not None:
+        events.append(_worker_exited(obj, pid))
     elif event in _WORKER_EVENTS:
         reason = obj.get("reason") or obj.get("signal")
         events.append(Lifecycle(_WORKER_EVENTS[event], pid, str(reason) if reason else None))
@@ -174,3 +180,20 @@ def parse_render(obj: dict[str, Any], ctx: LineContext) -> tuple[str | None, str
         ctx.events.append(request)
         return None, kind
     return message, kind
+
+
+def _worker_exited(obj: dict[str, Any], pid: int) -> Lifecycle:
+    """The master's account of a worker's end (pagos's gunicorn hooks, from the wait status)."""
+    reason = str(obj.get("reason") or "")
+    if reason == "timeout":
+        return Lifecycle("worker_timeout", pid)
+    if obj.get("server_stopping") is True or reason == "normal":
+        return Lifecycle("worker_exit", pid)
+    if reason == "sigkill":
+        return Lifecycle("worker_signaled", pid, "SIGKILL")
+    if reason in ("sigterm", "sigint"):
+        return Lifecycle("worker_signaled", pid, "SIGTERM")
+    code = _int(obj.get("exit_code"))
+    if code is not None:
+        return Lifecycle("worker_exit_code", pid, str(code))
+    return Lifecycle("worker_signaled", pid, str(obj.get("signal") or "unknown signal"))

@@ -111,7 +111,7 @@ def test_heroku_router_and_r_codes(analyze: Runner, data: Path) -> None:
 
 def test_pagos_json_lines(analyze: Runner, data: Path) -> None:
     report = _report(analyze, data / "pagos.jsonl")
-    assert report["input"]["families"] == {"pagos-json": 26}
+    assert report["input"]["families"] == {"pagos-json": 27}
     # 6 hits and 2 misses were written
     assert report["cache"]["hit_rate"] == 6 / 8
     assert metric(report, "Cache hit rate")["status"] == "breach"
@@ -128,13 +128,19 @@ def test_pagos_json_lines(analyze: Runner, data: Path) -> None:
     assert row["p50_ms"] == ordered[3]  # nearest rank: ceil(0.50 * 8) = 4th value
     assert row["p95_ms"] == ordered[7]
     assert row["count"] == len(kpis)
-    assert _restarts(report) == [(101, "worker timeout")]
+    # the master's worker_exited lines: a timeout (its SIGKILL is the timeout's), then a
+    # SIGKILL with no timeout before it
+    assert _restarts(report) == [(101, "worker timeout"), (102, "probable OOM (SIGKILL)")]
     summary = next(
         g
         for g in report["small_responses"]["groups"]
         if g["source"] == "app" and g["route"] == "/api/v1/notificaciones/estadisticas/resumen"
     )
     assert (summary["bytes"], summary["kind"]) == (83, "known-empty")  # pagos's own 0.0 form
+    declared = [g for g in report["small_responses"]["groups"] if g["kind"] == "declared-empty"]
+    assert [(g["route"], g["bytes"]) for g in declared] == [
+        ("/api/v1/notificaciones/estadisticas/resumen", 83)
+    ]
     errors = [g for g in report["small_responses"]["groups"] if g["kind"] == "error"]
     assert sorted(g["status"] for g in errors) == [404, 503]
     assert report["database"]["pool_exhausted"] == 1
