@@ -17,6 +17,7 @@ RELATIVE_ERROR = 0.01
 _GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
 _INV_LOG_GAMMA = 1 / math.log(_GAMMA)
 _log, _ceil = math.log, math.ceil
+_INF = math.inf
 _MIN_POSITIVE = 1e-3  # values below one microsecond (in ms) count as zero
 
 
@@ -32,6 +33,8 @@ class Quantiles:
         self.maximum: float | None = None
 
     def add(self, value: float) -> None:
+        if value != value or value == _INF:  # NaN or infinite: not a measurement
+            return
         self.count += 1
         self.total += value
         if self.maximum is None or value > self.maximum:

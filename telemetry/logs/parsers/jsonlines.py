@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -50,28 +51,32 @@ def load(text: str) -> dict[str, Any] | None:
 
 
 def _int(value: Any) -> int | None:
+    """A count, status or pid: a non-negative whole number, or None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if value >= 0 else None
     if isinstance(value, float):
-        return int(value)
+        return int(value) if math.isfinite(value) and value >= 0 else None
     if isinstance(value, str) and value.isdigit():
         return int(value)
     return None
 
 
 def _float(value: Any) -> float | None:
+    """A finite number, or None: "inf"/"nan" strings are not durations."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def parse_pagos(obj: dict[str, Any], ctx: LineContext) -> str | None:
