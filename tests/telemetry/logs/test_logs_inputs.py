@@ -188,3 +188,20 @@ def test_a_stop_between_two_files_is_not_called_a_crash(analyze: Runner) -> None
         ("srv-d4abc-6f7g8", 12, "crash without graceful shutdown"),
     ]
     assert report["restarts"]["unplanned"] == 3
+
+
+def test_impossible_numbers_are_not_measurements(analyze: Runner, tmp_path: Path) -> None:
+    log = tmp_path / "odd.jsonl"
+    log.write_text(
+        '{"event":"request","method":"GET","route":"/x","status":200,"duration_ms":"inf",'
+        '"response_bytes":-5}\n'
+        '{"event":"request","method":"GET","route":"/x","status":-1,"duration_ms":"1e400",'
+        '"response_bytes":"NaN"}\n'
+        '{"event":"request","method":"GET","route":"/x","status":200,"duration_ms":7,'
+        '"response_bytes":2000}\n',
+        encoding="utf-8",
+    )
+    report = analyze(log, "--format", "json").json()
+    (row,) = report["routes"]
+    assert (row["count"], row["timed"], row["max_ms"], row["bytes_max"]) == (3, 1, 7, 2000)
+    assert report["small_responses"]["groups"] == []
