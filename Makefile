@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/pagos migrate
 	$(BIN)/pagos seed --if-empty
+	@token=$$($(BIN)/pagos token create --scope read --ttl 8h) && \
+	echo "A read token for the next 8 hours (write: pagos token create --scope read,write):" && \
+	echo "  curl -H 'Authorization: Bearer $$token' http://127.0.0.1:8000/api/v1/pagos/kpis"
 	$(BIN)/pagos serve
 
 test: $(STAMP) lint
