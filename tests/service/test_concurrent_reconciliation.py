@@ -84,3 +84,22 @@ async def test_one_payment_reconciled_ten_times_at_once_applies_once(
         payment["id"],
     )  # fmt: skip
     assert paid[0]["paid"] == allocated[0]["s"] == Decimal("250.00")
+
+
+async def test_on_sqlite_concurrent_reconciliations_queue_on_the_single_writer(
+    sqlite_url: str, cache_prefix: str
+) -> None:
+    amounts = [Decimal("33.33")] * 10  # 333.30 of the 300 owed: 33.30 stays unapplied
+    async with app_client(settings_for(sqlite_url, cache_prefix)) as http:
+        await new_client(http, "V90000003")
+        loan = await approved_loan(http, "V90000003", "300", 3, base="2025-06-10")
+        payments = [
+            await new_payment(http, "V90000003", str(a), loan_id=loan["id"]) for a in amounts
+        ]
+        responses = await asyncio.gather(
+            *(http.post(f"{PAGOS}/{p['id']}/conciliar") for p in payments)
+        )
+        rows = (await http.get(f"/api/v1/prestamos/{loan['id']}/cuotas")).json()["items"]
+    assert [r.status_code for r in responses] == [200] * 10
+    assert sum(Decimal(str(r.json()["monto_sin_aplicar"])) for r in responses) == Decimal("33.30")
+    assert [r["total_pagado"] for r in rows] == [100.0, 100.0, 100.0]
