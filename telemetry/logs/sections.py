@@ -226,7 +226,7 @@ def cache(analysis: Analysis) -> dict[str, Any]:
             )
     backends = {row["backend"] for row in per_worker}
     live = "unknown" if not backends else backends.pop() if len(backends) == 1 else "mixed"
-    lookups = analysis.signals.lookups
+    lookups = analysis.signals.lookups + analysis.requests.cache_lookups
     hits = lookups["hit"] + lookups["stale"]
     total = hits + lookups["miss"]
     errors = analysis.signals.errors

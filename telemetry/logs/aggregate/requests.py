@@ -14,6 +14,7 @@ MAX_ROUTES = 500  # label values stay bounded; the rest is "(other routes)"
 MAX_SMALL_KEYS = 500
 TOP_SLOW = 25
 OTHER_ROUTES = "(other routes)"
+_LOOKUP_RESULTS = frozenset({"hit", "miss", "stale"})
 
 
 @dataclass(slots=True)
@@ -45,6 +46,7 @@ class RequestStats:
         self.slow_count: Counter[tuple[str, str]] = Counter()
         self.small: dict[tuple[str, str, int, int | None, str], SmallGroup] = {}
         self.small_count = 0
+        self.cache_lookups: Counter[str] = Counter()  # from the request lines' cache field
         self.missing_request_id = 0
         self.missing_request_id_first: str | None = None
 
@@ -81,6 +83,9 @@ class RequestStats:
                 series.bytes_max = size
             if size < self.small_bytes and status not in (204, 304) and request.method != "HEAD":
                 self._small(request.method, request.route, size, status, source, ctx.loc)
+        cache = request.cache
+        if cache is not None and cache in _LOOKUP_RESULTS:
+            self.cache_lookups[cache] += 1
         if request.request_id in ("None", "null", "") and source == "app":
             self.missing_request_id += 1
             self.missing_request_id_first = self.missing_request_id_first or ctx.loc

@@ -112,8 +112,6 @@ def parse_pagos(obj: dict[str, Any], ctx: LineContext) -> str | None:
                 request_id=str(obj.get("request_id")) if obj.get("request_id") else None,
             )
         )
-        if cache in ("hit", "miss", "stale"):
-            events.append(CacheLookup(str(cache)))
     elif event in ("slow_request", "small_response"):
         route = str(obj.get("route") or route_template(str(obj.get("path", "/"))))
         method = str(obj.get("method", "?"))

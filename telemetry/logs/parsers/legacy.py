@@ -72,22 +72,36 @@ def _flag(msg: str, ctx: LineContext) -> bool:
     return True
 
 
-_FIELD = re.compile(
-    r"\b(responseTimeMS|responseBytes|status|statusCode|status_code|requestID)[=:]\s*\"?([^\"\s]*)"
-)
+_VALUE = re.compile(r'"?([^"\s]*)')
+_STATUS_KEYS = ("status=", "statusCode=", "status_code=", "status:")
+
+
+def _field(msg: str, key: str, start: int) -> str:
+    """The value after ``key`` (``key=value`` or ``key="value"``), or "" (cheaper than a
+    regex scan: ``str.find`` then one anchored match)."""
+    at = msg.find(key, start)
+    if at < 0:
+        return ""
+    match = _VALUE.match(msg, at + len(key))
+    return match.group(1) if match else ""
 
 
 def _request(msg: str, ctx: LineContext) -> bool:
     head = _METHOD_PATH.search(msg)
     if head is None:
         return False
-    fields = dict(_FIELD.findall(msg))
-    timing = _NUMBER.match(fields.get("responseTimeMS", ""))
-    size = fields.get("responseBytes", "")
-    status = fields.get("status") or fields.get("statusCode") or fields.get("status_code") or ""
-    if not status:  # "GET /p - 200 - responseTimeMS=…": the status between dashes
-        bare = _BARE_STATUS.search(msg, head.end())
+    after = head.end()
+    timing = _NUMBER.match(_field(msg, "responseTimeMS=", after))
+    size = _field(msg, "responseBytes=", after)
+    status = ""
+    for key in _STATUS_KEYS:
+        status = _field(msg, key, after)
+        if status:
+            break
+    else:  # "GET /p - 200 - responseTimeMS=…": the status between dashes
+        bare = _BARE_STATUS.search(msg, after)
         status = bare.group(1) if bare else ""
+    request_id = _field(msg, "requestID=", after) if "requestID=" in msg else None
     ctx.events.append(
         Request(
             method=head.group(1),
@@ -97,7 +111,7 @@ def _request(msg: str, ctx: LineContext) -> bool:
             duration_ms=float(timing.group(0)) if timing else None,
             response_bytes=int(size) if size.isdigit() else None,
             source=SOURCE_APP,
-            request_id=fields.get("requestID"),
+            request_id=request_id,
         )
     )
     return True
