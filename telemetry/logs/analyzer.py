@@ -62,7 +62,8 @@ class Analysis:
 
 
 class Progress:
-    """A one-line counter on stderr, only when stderr is a terminal."""
+    """A one-line counter on stderr, only when stderr is a terminal and the input is large
+    enough to take more than half a second."""
 
     def __init__(self, stream: TextIO | None) -> None:
         self.stream = stream if stream is not None and stream.isatty() else None
@@ -74,8 +75,8 @@ class Progress:
         if self.stream is None:
             return
         now = time.monotonic()
-        if self.shown and now - self.last < PROGRESS_INTERVAL_S:
-            return
+        if now - self.started < PROGRESS_INTERVAL_S or now - self.last < PROGRESS_INTERVAL_S:
+            return  # small inputs finish before any progress line is worth printing
         self.last = now
         elapsed = max(now - self.started, 1e-9)
         self.stream.write(f"\r{label}: {lines:,} lines ({lines / elapsed:,.0f}/s)")

@@ -147,9 +147,13 @@ def test_progress_only_on_a_terminal() -> None:
     assert quiet.getvalue() == ""
     terminal = Terminal()
     progress = Progress(terminal)
+    progress.update(5_000, "big.log")
+    assert terminal.getvalue() == ""  # nothing in the first half second
+    progress.started -= 1
     progress.update(65_536, "big.log")
     progress.done()
     assert "big.log: 65,536 lines" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\n")
 
 
 def test_reader_keeps_line_numbers_across_chunks_and_huge_lines(tmp_path: Path) -> None:
