@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from service.auth import create_token
 from service.settings import DEV_SECRET_KEY, Settings
+from tests.support.api import row_counts
 from tests.support.servers import BIN, ROOT, app_client, auth_headers, settings_for
 
 KPIS = "/api/v1/pagos/kpis"
@@ -153,3 +154,31 @@ def test_token_create_refuses_unknown_scopes_and_production_without_secret() -> 
     assert production.returncode == 2
     assert "PAGOS_SECRET_KEY is missing" in production.stderr
     assert production.stdout == ""
+
+
+WRITES = [
+    ("POST", "/api/v1/clientes", {"cedula": "V77000001", "nombres": "Ana"}),
+    ("POST", "/api/v1/prestamos", {"cedula": "V77000001", "total_financiamiento": "100",
+                                   "numero_cuotas": 1, "modalidad_pago": "MENSUAL"}),
+    ("PATCH", "/api/v1/prestamos/1/estado", {"estado": "EN_REVISION"}),
+    ("POST", "/api/v1/pagos", {"cedula": "V77000001", "fecha_pago": "2026-03-01T10:00:00",
+                               "monto_pagado": "10"}),
+    ("POST", "/api/v1/pagos/1/conciliar", None),
+    ("DELETE", "/api/v1/pagos/1", None),
+    ("POST", "/api/v1/notificaciones", {"cliente_id": 1, "tipo": "SMS", "asunto": "x"}),
+    ("PATCH", "/api/v1/notificaciones/1", {"leida": True}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=[f"{m} {p}" for m, p, _ in WRITES])
+async def test_every_write_needs_a_token_with_the_write_scope(
+    pg_url: str, cache_prefix: str, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    async with app_client(settings_for(pg_url, cache_prefix), scopes=None) as client:
+        before = await row_counts(pg_url)
+        anonymous = await client.request(method, path, json=body)
+        reader = await client.request(method, path, json=body, headers=auth_headers(("read",)))
+        after = await row_counts(pg_url)
+    assert (anonymous.status_code, anonymous.json()["error"]) == (401, "unauthorized")
+    assert (reader.status_code, reader.json()["error"]) == (403, "forbidden")
+    assert after == before
