@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.health.conftest import ThrowawayRedis
+from tests.support.redis_server import redis_server
 from tests.support.servers import (
     app_client,
     auth_headers,
@@ -93,10 +93,16 @@ def test_database_unreachable_under_gunicorn_fails_fast_while_live_answers(
 
 @pytest.mark.slow
 def test_redis_stopped_under_gunicorn_is_degraded_200(
-    pg_url: str, cache_prefix: str, tmp_path: Path, throwaway_redis: ThrowawayRedis
+    pg_url: str, cache_prefix: str, tmp_path: Path
 ) -> None:
-    env = server_env(pg_url, cache_prefix, REDIS_URL=throwaway_redis.url)
-    with gunicorn_server(env, tmp_path / "gunicorn.log", workers=1) as server:
+    with (
+        redis_server(tmp_path) as throwaway_redis,
+        gunicorn_server(
+            server_env(pg_url, cache_prefix, REDIS_URL=throwaway_redis.url),
+            tmp_path / "gunicorn.log",
+            workers=1,
+        ) as server,
+    ):
         before = httpx.get(server.base_url + "/health/ready", timeout=5)
         assert (before.status_code, before.json()["status"]) == (200, "ok")
 
