@@ -51,7 +51,7 @@ class Analysis:
     unknown_samples: list[tuple[str, str]] = field(default_factory=list)
     first_ts: float | None = None
     last_ts: float | None = None
-    instances: Counter[str] = field(default_factory=Counter)
+    instances: set[str] = field(default_factory=set)
     requests: RequestStats = field(init=False)
     signals: SignalStats = field(default_factory=SignalStats)
     lifecycle: LifecycleTracker = field(default_factory=LifecycleTracker)
@@ -118,7 +118,7 @@ def _analyze_source(
     ctx = LineContext(source.label)
     classify = classifier.classify
     first_ts, last_ts = analysis.first_ts, analysis.last_ts
-    instances: dict[str, int] = {}
+    last_instance = ""
     default_instance = ctx.default_instance
     add_request = analysis.requests.add
     lines = filtered = 0
@@ -157,7 +157,9 @@ def _analyze_source(
             events = ctx.events
             if events:
                 if len(events) == 1 and type(events[0]) is Request:  # most lines: inline
-                    instances[ctx.instance] = instances.get(ctx.instance, 0) + 1
+                    if ctx.instance != last_instance:
+                        last_instance = ctx.instance
+                        analysis.instances.add(last_instance)
                     add_request(events[0], ctx)
                 else:
                     dispatch(ctx)
@@ -167,7 +169,6 @@ def _analyze_source(
     analysis.lines += lines
     analysis.filtered_out += filtered
     analysis.families.update(counts)
-    analysis.instances.update(instances)
     analysis.first_ts, analysis.last_ts = first_ts, last_ts
 
 
@@ -179,7 +180,7 @@ class _Dispatcher:
     def __call__(self, ctx: LineContext) -> None:
         analysis = self.analysis
         instance = ctx.instance
-        analysis.instances[instance] += 1
+        analysis.instances.add(instance)
         loc = ctx.loc
         for event in ctx.events:
             if type(event) is Request:
