@@ -1,7 +1,7 @@
 """The two storage backends behind the cache: Redis (shared) and an in-process LRU+TTL.
 
-Both answer a ``lookup`` — the namespace generation and the value stored under it — in one
-step; for Redis that is one round trip (a Lua script), so a cache hit costs about one GET."""
+Both answer a ``lookup`` — the namespace generation and the stored value — in one step; for
+Redis that is one ``MGET``, so a cache hit costs about what one GET costs."""
 
 from __future__ import annotations
 
@@ -10,15 +10,10 @@ import uuid
 from collections import OrderedDict
 from typing import Protocol
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-# KEYS[1] generation key; ARGV[1] value key up to the generation, ARGV[2] the rest.
-_LOOKUP = """
-local generation = redis.call('GET', KEYS[1]) or '0'
-return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
-"""
 # Only the owner's token releases a lock: an expired lock re-taken by another is left alone.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -29,8 +24,8 @@ return 0
 class Backend(Protocol):
     name: str
 
-    async def lookup(self, generation_key: str, head: str, tail: str) -> tuple[int, bytes | None]:
-        """The generation, and the value at ``head + generation + tail``."""
+    async def lookup(self, generation_key: str, key: str) -> tuple[int, bytes | None]:
+        """The namespace generation, and the value stored at ``key``."""
         ...
 
     async def get(self, key: str) -> bytes | None: ...
@@ -40,17 +35,23 @@ class Backend(Protocol):
     async def release(self, key: str, token: str) -> None: ...
 
 
-def redis_client(url: str, *, connect_timeout: float, socket_timeout: float) -> Redis:
+def redis_client(
+    url: str, *, connect_timeout: float, socket_timeout: float, max_connections: int = 32
+) -> Redis:
     """A client that fails fast: short timeouts and no retries, so a Redis that is down costs
-    a request one timeout at most, and the failover decides what happens next."""
-    return Redis.from_url(
+    a request one timeout at most, and the failover decides what happens next. The pool is
+    bounded: a burst of requests shares connections instead of opening one each."""
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=socket_timeout,
         socket_connect_timeout=connect_timeout,
         socket_timeout=socket_timeout,
         retry=Retry(NoBackoff(), retries=0),
         retry_on_timeout=False,
         health_check_interval=0,
     )
+    return Redis(connection_pool=pool)
 
 
 def _as_bytes(value: bytes | str | None) -> bytes | None:
@@ -62,12 +63,11 @@ class RedisBackend:
 
     def __init__(self, client: Redis) -> None:
         self.client = client
-        self._lookup = client.register_script(_LOOKUP)
         self._release = client.register_script(_RELEASE)
 
-    async def lookup(self, generation_key: str, head: str, tail: str) -> tuple[int, bytes | None]:
-        generation, value = await self._lookup(keys=[generation_key], args=[head, tail])
-        return int(generation), _as_bytes(value)
+    async def lookup(self, generation_key: str, key: str) -> tuple[int, bytes | None]:
+        generation, value = await self.client.mget(generation_key, key)
+        return int(generation or 0), _as_bytes(value)
 
     async def get(self, key: str) -> bytes | None:
         return _as_bytes(await self.client.get(key))
@@ -102,9 +102,8 @@ class MemoryBackend:
         # generations live apart from the LRU: evicting one would resurrect old values
         self._counters: dict[str, int] = {}
 
-    async def lookup(self, generation_key: str, head: str, tail: str) -> tuple[int, bytes | None]:
-        generation = self._counters.get(generation_key, 0)
-        return generation, await self.get(f"{head}{generation}{tail}")
+    async def lookup(self, generation_key: str, key: str) -> tuple[int, bytes | None]:
+        return self._counters.get(generation_key, 0), await self.get(key)
 
     async def get(self, key: str) -> bytes | None:
         entry = self._entries.get(key)

@@ -1,7 +1,8 @@
 """The cache interface the service uses: namespaced, generation-versioned, counted.
 
-Keys are ``{prefix}:{namespace}:g{generation}:{hash of params}``. A write bumps the
-namespace generation (``INCR`` in Redis), so every worker stops reading old values at once.
+Keys are ``{prefix}:{namespace}:{hash of params}``; each value carries the namespace
+generation it was computed under. A write bumps the generation (``INCR`` in Redis), and a
+value of an older generation is a miss: every worker stops reading old values at once.
 
 A lookup is one round trip. On a miss exactly one computation runs: concurrent misses in a
 worker share one future, and across workers a short Redis lock (``SET NX PX``) lets one
@@ -82,22 +83,25 @@ class Cache:
     ) -> Lookup:
         if self._pending_invalidations and self.store.redis_allowed():
             await self._flush_pending()
-        head, tail = f"{self.prefix}:{namespace.name}:g", f":{params_digest(params)}"
+        key = f"{self.prefix}:{namespace.name}:{params_digest(params)}"
         generation_key = self.generation_key(namespace.name)
         (generation, raw), backend = await self.store.run(
-            "lookup", lambda b: b.lookup(generation_key, head, tail)
+            "lookup", lambda b: b.lookup(generation_key, key)
         )
-        key = f"{head}{generation}{tail}"
         entry = self._decode(raw, backend) if raw is not None else None
-        if entry is not None:
+        if entry is not None and entry.generation == generation:
             if entry.is_fresh(time.time()):
                 self._count("hit", namespace, backend)
                 return Lookup(entry.value, "hit", backend)
             self._count("stale", namespace, backend)
-            self._refresh_in_background(key, namespace, compute, on_redis=backend == "redis")
+            self._refresh_in_background(
+                key, generation, namespace, compute, on_redis=backend == "redis"
+            )
             return Lookup(entry.value, "stale", backend)
         self._count("miss", namespace, backend)
-        value = await self._compute_once(key, namespace, compute, on_redis=backend == "redis")
+        value = await self._compute_once(
+            key, generation, namespace, compute, on_redis=backend == "redis"
+        )
         return Lookup(value, "miss", backend)
 
     def _count(self, outcome: str, namespace: Namespace, backend: str) -> None:
@@ -120,16 +124,19 @@ class Cache:
             return None
 
     async def _compute_once(
-        self, key: str, namespace: Namespace, compute: Compute, *, on_redis: bool
+        self, key: str, generation: int, namespace: Namespace, compute: Compute, *, on_redis: bool
     ) -> Any:
-        running = self._inflight.get(key)
+        flight = f"{key}:g{generation}"
+        running = self._inflight.get(flight)
         if running is not None:
             self.metrics.cache_singleflight_waits.labels(namespace.name, "shared").inc()
             return await asyncio.shield(running)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        self._inflight[flight] = future
         try:
-            value = await self._compute_across_workers(key, namespace, compute, on_redis)
+            value = await self._compute_across_workers(
+                key, generation, namespace, compute, on_redis
+            )
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 future.cancel()
@@ -141,17 +148,17 @@ class Cache:
             future.set_result(value)
             return value
         finally:
-            del self._inflight[key]
+            del self._inflight[flight]
 
     async def _compute_across_workers(
-        self, key: str, namespace: Namespace, compute: Compute, on_redis: bool
+        self, key: str, generation: int, namespace: Namespace, compute: Compute, on_redis: bool
     ) -> Any:
-        lock_key = f"{key}:lock"
+        lock_key = f"{key}:g{generation}:lock"
         token, backend = await self.store.run(
             "lock", lambda b: b.acquire(lock_key, self.lock_ttl_seconds), try_redis=on_redis
         )
         if token is None:
-            found = await self._wait_for_value(key, namespace)
+            found = await self._wait_for_value(key, generation, namespace)
             if found is not None:
                 return found.value
         try:
@@ -160,24 +167,28 @@ class Cache:
                 # lock: look again before computing it a second time
                 raw, again = await self.store.run("get", lambda b: b.get(key))
                 entry = self._decode(raw, again, quiet=True) if raw is not None else None
-                if entry is not None and entry.is_fresh(time.time()):
+                if (
+                    entry is not None
+                    and entry.generation == generation
+                    and entry.is_fresh(time.time())
+                ):
                     self.metrics.cache_singleflight_waits.labels(namespace.name, "value").inc()
                     return entry.value
-            value = await self._compute_and_store(key, namespace, compute, backend)
+            value = await self._compute_and_store(key, generation, namespace, compute, backend)
         finally:
             if token is not None:
                 await self._release(lock_key, token, backend)
         return value
 
     async def _compute_and_store(
-        self, key: str, namespace: Namespace, compute: Compute, backend: str
+        self, key: str, generation: int, namespace: Namespace, compute: Compute, backend: str
     ) -> Any:
         started = time.perf_counter()
         value = await compute()
         self.metrics.cache_compute_duration.labels(namespace.name).observe(
             time.perf_counter() - started
         )
-        raw = encode(Entry(value, time.time() + namespace.fresh_seconds))
+        raw = encode(Entry(value, time.time() + namespace.fresh_seconds, generation))
         await self.store.run(
             "set",
             lambda b: b.set(key, raw, namespace.stale_seconds),
@@ -190,7 +201,9 @@ class Cache:
             "unlock", lambda b: b.release(lock_key, token), try_redis=backend == "redis"
         )
 
-    async def _wait_for_value(self, key: str, namespace: Namespace) -> Entry | None:
+    async def _wait_for_value(
+        self, key: str, generation: int, namespace: Namespace
+    ) -> Entry | None:
         """Another worker holds the lock: wait for its value, never longer than the budget."""
         deadline = time.monotonic() + self.lock_wait_seconds
         attempt = 0
@@ -200,33 +213,33 @@ class Cache:
             raw, backend = await self.store.run("get", lambda b: b.get(key))
             if backend != "redis":
                 break  # Redis went away while we waited: compute here
-            entry = self._decode(raw, backend) if raw is not None else None
-            if entry is not None:
+            entry = self._decode(raw, backend, quiet=True) if raw is not None else None
+            if entry is not None and entry.generation == generation:
                 self.metrics.cache_singleflight_waits.labels(namespace.name, "value").inc()
                 return entry
         self.metrics.cache_singleflight_waits.labels(namespace.name, "timeout").inc()
         return None
 
     def _refresh_in_background(
-        self, key: str, namespace: Namespace, compute: Compute, *, on_redis: bool
+        self, key: str, generation: int, namespace: Namespace, compute: Compute, *, on_redis: bool
     ) -> None:
-        if key in self._refreshing or key in self._inflight:
+        if key in self._refreshing or f"{key}:g{generation}" in self._inflight:
             return
-        task = asyncio.create_task(self._refresh(key, namespace, compute, on_redis))
+        task = asyncio.create_task(self._refresh(key, generation, namespace, compute, on_redis))
         self._refreshing[key] = task
         task.add_done_callback(lambda _: self._refreshing.pop(key, None))
 
     async def _refresh(
-        self, key: str, namespace: Namespace, compute: Compute, on_redis: bool
+        self, key: str, generation: int, namespace: Namespace, compute: Compute, on_redis: bool
     ) -> None:
-        lock_key = f"{key}:lock"
+        lock_key = f"{key}:g{generation}:lock"
         token, backend = await self.store.run(
             "lock", lambda b: b.acquire(lock_key, self.lock_ttl_seconds), try_redis=on_redis
         )
         if token is None:
             return  # another worker is refreshing it
         try:
-            await self._compute_and_store(key, namespace, compute, backend)
+            await self._compute_and_store(key, generation, namespace, compute, backend)
         except Exception as exc:  # noqa: BLE001 -- a background task: counted and logged here
             self.metrics.cache_refresh_errors.labels(namespace.name).inc()
             logger.warning(

@@ -18,6 +18,7 @@ _TAG = "$t"
 class Entry:
     value: Any
     fresh_until: float  # epoch seconds; after it the value is stale but may still be served
+    generation: int = 0  # the namespace generation it was computed under
 
     def is_fresh(self, now: float) -> bool:
         return now < self.fresh_until
@@ -54,7 +55,12 @@ def _untag(value: Any) -> Any:
 
 def encode(entry: Entry) -> bytes:
     return orjson.dumps(
-        {"format": FORMAT_VERSION, "fresh_until": entry.fresh_until, "value": entry.value},
+        {
+            "format": FORMAT_VERSION,
+            "generation": entry.generation,
+            "fresh_until": entry.fresh_until,
+            "value": entry.value,
+        },
         default=_tag,
         option=orjson.OPT_PASSTHROUGH_DATETIME,
     )
@@ -68,6 +74,10 @@ def decode(raw: bytes) -> Entry:
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT_VERSION:
         raise UndecodableValue("unknown format")
     try:
-        return Entry(_untag(envelope["value"]), float(envelope["fresh_until"]))
+        return Entry(
+            _untag(envelope["value"]),
+            float(envelope["fresh_until"]),
+            int(envelope["generation"]),
+        )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise UndecodableValue("bad envelope") from exc

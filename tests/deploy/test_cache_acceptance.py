@@ -87,7 +87,12 @@ def test_cold_cache_50_concurrent_requests_compute_once(
     today = datetime.now(TZ).date()
     expected = expected_kpis(book_url, today.month, today.year)
     # generous Redis timeouts: this is about single-flight, not about a slow Redis
-    env = server_env(book_url, cache_prefix, PAGOS_REDIS_SOCKET_TIMEOUT_SECONDS="2")
+    env = server_env(
+        book_url,
+        cache_prefix,
+        PAGOS_REDIS_SOCKET_TIMEOUT_SECONDS="2",
+        PAGOS_REDIS_CONNECT_TIMEOUT_SECONDS="2",
+    )
     with gunicorn_server(env, tmp_path / "g.log") as server:
         assert wait_for_metric(server, "cache_backend_workers", 2, backend="redis") == 2
         computed = metric(server, "cache_compute_duration_seconds_count", namespace="kpis")
