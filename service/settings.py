@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     cache_probe_interval_seconds: float = Field(default=2.0, gt=0)
     redis_connect_timeout_seconds: float = Field(default=0.1, gt=0)
     redis_socket_timeout_seconds: float = Field(default=0.25, gt=0)
+    redis_max_connections: int = Field(default=32, ge=1)
     # Circuit breaker: after this many consecutive Redis failures a worker serves from
     # memory without touching Redis for redis_retry_after_seconds, then tries again.
     redis_failure_threshold: int = Field(default=3, ge=1)

@@ -31,6 +31,7 @@ async def open_cache(settings: Settings) -> Cache:
                 settings.redis_url,
                 connect_timeout=settings.redis_connect_timeout_seconds,
                 socket_timeout=settings.redis_socket_timeout_seconds,
+                max_connections=settings.redis_max_connections,
             )
         )
         if settings.redis_url
