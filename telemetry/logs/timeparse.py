@@ -9,7 +9,6 @@ from functools import lru_cache
 ISO_PREFIX = re.compile(
     r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)(?:\s+|$)"
 )
-_TAIL = re.compile(r"(?:[.,](\d+))?\s?(Z|[+-]\d\d:?\d\d)?$")
 
 
 @lru_cache(maxsize=16384)  # log lines share seconds: parse each second once
@@ -29,22 +28,27 @@ def parse_timestamp(text: str) -> float | None:
     base = _second(text[:19])
     if base is None:
         return None
-    size = len(text)
-    if size == 19:
+    tail = text[19:]
+    if not tail:
         return base
-    if size == 23 and text[19] in ",." and text[20:].isdigit():  # asctime's ",123"
-        return base + int(text[20:]) / 1000
-    tail = _TAIL.match(text, 19)
-    if tail is None:
-        return _slow(text)
-    fraction, zone = tail.group(1), tail.group(2)
-    if fraction:
-        digits = fraction[:6]
+    # the zone first: "Z", "+00:00", "+0000", " +0000"
+    offset = 0
+    if tail[-1] == "Z":
+        tail = tail[:-1]
+    elif len(tail) >= 6 and tail[-6] in "+-" and tail[-3] == ":":
+        offset = int(tail[-5:-3]) * 3600 + int(tail[-2:]) * 60
+        offset = -offset if tail[-6] == "+" else offset
+        tail = tail[:-6]
+    elif len(tail) >= 5 and tail[-5] in "+-" and tail[-4:].isdigit():
+        offset = int(tail[-4:-2]) * 3600 + int(tail[-2:]) * 60
+        offset = -offset if tail[-5] == "+" else offset
+        tail = tail[:-5].rstrip()
+    if tail:  # then the fraction: ".123", ",123456", ".123456789"
+        digits = tail[1:7]
+        if tail[0] not in ".," or not tail[1:].isdigit():
+            return _slow(text)
         base += int(digits) / 10 ** len(digits)
-    if zone and zone != "Z":
-        offset = int(zone[1:3]) * 3600 + int(zone[-2:]) * 60
-        base += -offset if zone[0] == "+" else offset
-    return base
+    return base + offset
 
 
 def _slow(text: str) -> float | None:

@@ -34,11 +34,11 @@ _ROUTER = re.compile(
 def parse_router(msg: str, ctx: LineContext) -> bool:
     match = _ROUTER.match(msg)
     if match is not None:
-        fields = {k: v for k, v in match.groupdict().items() if v is not None}
+        fields = match.groupdict("")
     else:
         fields = {key: value.strip('"') for key, value in _PAIR.findall(msg)}
     path = fields.get("path")
-    if path is None or "method" not in fields:
+    if not path or not fields.get("method"):
         return False
     service = _MS.match(fields.get("service", ""))
     size = fields.get("bytes", "")
