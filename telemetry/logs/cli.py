@@ -100,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         suffix = args.output[args.output.rfind(".") :].lower() if "." in args.output else ""
         fmt = _SUFFIX_FORMAT.get(suffix)
     fmt = fmt or "text"
+    if not args.files and sys.stdin.isatty():
+        print("pagos logs analyze: reading logs from the terminal (Ctrl-D ends)", file=sys.stderr)
     try:
         sources = reader.open_sources(list(args.files))
     except reader.InputError as error:
