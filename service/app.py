@@ -27,6 +27,7 @@ from service.ops.routes import router as ops_router
 from service.payments.routes import router as payments_router
 from service.responses import MoneyJSONResponse
 from service.settings import Settings, get_settings
+from telemetry.db_pool import PoolGauge
 from telemetry.exposition import metrics_endpoint
 from telemetry.lifecycle_store import LifecycleKeys, LifecycleStore, async_client
 from telemetry.logging import configure_logging
@@ -42,6 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     boot_started = time.perf_counter()
     engine = create_engine(async_database_url(settings.database_url), settings)
+    pool_gauge = PoolGauge(engine.sync_engine)
     cache = await open_cache(settings)
     cache_upkeep = asyncio.create_task(keep_cache(cache, settings.cache_probe_interval_seconds))
     store = cache.store
@@ -85,6 +87,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await lifecycle_redis.aclose()
         await close_cache(cache, cache_upkeep)
         await engine.dispose()
+        pool_gauge.release()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
