@@ -37,6 +37,7 @@ FAMILIES = (
 
 _SYSLOG_5424 = re.compile(r"<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (?:-|(?:\[[^\]]*\])+) ?")
 _SYSLOG_3164 = re.compile(r"<\d{1,3}>\w{3} [ \d]\d \d\d:\d\d:\d\d (\S+) ([^:\[\s]+)(?:\[\d+\])?: ")
+_RENDER_IDS = ("srv-", "crn-", "wrk-")  # Render service and instance id prefixes
 _DASHBOARD_TIME = re.compile(
     r"(?:[A-Z][a-z]{2} \d{1,2}|\d{1,2} [A-Z][a-z]{2}) \d\d:\d\d:\d\d(?: ?[AP]M)?\s+"
 )
@@ -160,6 +161,10 @@ class Classifier:
             return self._message(body, ctx)
         if not rest:
             return UNKNOWN
+        if rest.startswith(_RENDER_IDS):  # Render's text export: time, instance, message
+            instance, _, message = rest.partition(" ")
+            ctx.instance = instance
+            rest = message.lstrip()
         ctx.wrapper = ctx.wrapper or "timestamp"
         return self._message(rest, ctx)
 

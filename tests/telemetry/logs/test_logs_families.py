@@ -181,3 +181,16 @@ def test_legacy_request_lines_in_their_shapes(analyze: Runner, tmp_path: Path) -
     assert rows[("GET", "/api/v1/clientes/{id}")]["p50_ms"] == 3.5
     assert report["request_ids"]["missing"] == 1
     assert report["input"]["families"] == {"legacy-app": 2, "app-text": 1}
+
+
+def test_render_export_text(analyze: Runner, data: Path) -> None:
+    """Render's text export: time, instance, then the line; request lines carry no path."""
+    report = _report(analyze, data / "render_export.log")
+    assert report["input"]["families"] == {"render-http": 5, "gunicorn": 2}
+    assert report["input"]["instances"] == ["srv-d4abc-6f7g8"]
+    (row,) = report["routes"]
+    times = sorted([45, 120, 2300, 80, 610])  # as written into the file
+    assert row["route"] == "(path not logged)"
+    assert (row["count"], row["p50_ms"], row["max_ms"]) == (5, times[2], times[-1])
+    assert report["slow_requests"]["count"] == 1
+    assert report["restarts"]["by_cause"] == {"platform stop (SIGTERM)": 1}
