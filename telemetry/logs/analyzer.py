@@ -58,7 +58,8 @@ class Analysis:
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        self.requests = RequestStats(self.options.slow_ms, self.options.small_bytes)
+        options = self.options
+        self.requests = RequestStats(options.slow_ms, options.small_bytes, options.kpi_route)
 
 
 class Progress:

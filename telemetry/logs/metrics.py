@@ -70,6 +70,12 @@ def key_metrics(report: dict[str, Any], options: Options) -> list[dict[str, Any]
             f"p95 {_ms(kpi['p95_ms'])} (max {_ms(kpi['max_ms'])}, n={kpi['count']}, "
             f"{kpi['latency_from']})"
         )
+        split = kpi.get("by_cache") or {}
+        if split:
+            observed += "; by cache: " + ", ".join(
+                f"{outcome} p95 {_ms(row['p95_ms'])} (n={row['count']})"
+                for outcome, row in split.items()
+            )
         status = BREACH if kpi["p95_ms"] > options.kpi_target_ms else OK
     metrics.append(
         _metric(

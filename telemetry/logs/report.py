@@ -41,6 +41,10 @@ def build(analysis: Analysis) -> dict[str, Any]:
     report["kpi"] = metrics.kpi_summary(
         report["routes"], report["slow_requests"], options.kpi_route
     )
+    report["kpi"]["by_cache"] = {
+        outcome: {"count": q.count, "p50_ms": q.percentile(50), "p95_ms": q.percentile(95)}
+        for outcome, q in sorted(analysis.requests.kpi_by_cache.items())
+    }
     table = metrics.key_metrics(report, options)
     report["key_metrics"] = table
     report["problems"] = findings.problems(report, table)

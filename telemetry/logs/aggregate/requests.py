@@ -37,8 +37,11 @@ class SmallGroup:
 
 
 class RequestStats:
-    def __init__(self, slow_ms: float, small_bytes: int) -> None:
+    def __init__(self, slow_ms: float, small_bytes: int, kpi_route: str = "") -> None:
         self.slow_ms = slow_ms
+        self.kpi_route = kpi_route
+        # the KPI route's latency split by cache outcome: is it slow on misses only?
+        self.kpi_by_cache: dict[str, Quantiles] = {}
         self.small_bytes = small_bytes
         self.series: dict[tuple[str, str, str], RouteSeries] = {}
         self._slow: list[tuple[float, int, dict[str, Any]]] = []
@@ -86,6 +89,11 @@ class RequestStats:
         cache = request.cache
         if cache is not None and cache in _LOOKUP_RESULTS:
             self.cache_lookups[cache] += 1
+            if duration is not None and request.route == self.kpi_route:
+                by_cache = self.kpi_by_cache.get(cache)
+                if by_cache is None:
+                    by_cache = self.kpi_by_cache[cache] = Quantiles()
+                by_cache.add(duration)
         if request.request_id in ("None", "null", "") and source == "app":
             self.missing_request_id += 1
             self.missing_request_id_first = self.missing_request_id_first or ctx.loc

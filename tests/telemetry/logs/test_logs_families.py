@@ -122,12 +122,19 @@ def test_pagos_json_lines(analyze: Runner, data: Path) -> None:
         102: "redis",
         103: "redis",
     }
-    kpis = [12.5, 14.0, 9.8, 220.0, 15.1, 11.0, 13.3, 1450.0]
+    kpis = [12.5, 14.0, 9.8, 220.0, 15.1, 11.0, 13.3, 1450.0]  # as written, with:
+    caches = ["hit", "hit", "hit", "miss", "hit", "hit", "hit", "miss"]
     ordered = sorted(kpis)
     row = next(r for r in report["routes"] if r["route"] == "/api/v1/pagos/kpis")
     assert row["p50_ms"] == ordered[3]  # nearest rank: ceil(0.50 * 8) = 4th value
     assert row["p95_ms"] == ordered[7]
     assert row["count"] == len(kpis)
+    # the same requests split by the cache outcome written beside each
+    hits = sorted(ms for ms, c in zip(kpis, caches, strict=True) if c == "hit")
+    misses = sorted(ms for ms, c in zip(kpis, caches, strict=True) if c == "miss")
+    split = report["kpi"]["by_cache"]
+    assert split["hit"]["p95_ms"] == hits[-1] and split["hit"]["count"] == len(hits)
+    assert split["miss"]["p50_ms"] == misses[0] and split["miss"]["p95_ms"] == misses[-1]
     # the master's worker_exited lines: a timeout (its SIGKILL is the timeout's), then a
     # SIGKILL with no timeout before it
     assert _restarts(report) == [(101, "worker timeout"), (102, "probable OOM (SIGKILL)")]
