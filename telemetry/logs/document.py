@@ -17,7 +17,7 @@ SEVERITY_MARK = {
 
 @dataclass(slots=True)
 class Block:
-    kind: str  # "h1", "h2", "p", "table", "list", "code"
+    kind: str  # "h1", "h2", "h3", "p", "table", "list", "code"
     text: str = ""
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
@@ -115,13 +115,13 @@ def _problems(report: dict[str, Any]) -> list[Block]:
     if not report["problems"]:
         return [*blocks, Block("p", "None found.")]
     for number, problem in enumerate(report["problems"], 1):
-        text = f"{number}. [{SEVERITY_MARK[problem['severity']]}] {problem['title']}"
+        text = f"{number}. {SEVERITY_MARK[problem['severity']]}: {problem['title']}"
         items = []
         if problem["detail"]:
             items.append(problem["detail"])
         items.append(f"Evidence: {_ev(problem['evidence'], 8)}")
         items.append(f"Do: {problem['recommendation']}")
-        blocks += [Block("p", text), Block("list", items=items)]
+        blocks += [Block("h3", text), Block("list", items=items)]
     return blocks
 
 

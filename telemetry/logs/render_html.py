@@ -38,7 +38,7 @@ def html(report: dict[str, Any]) -> str:
 
 
 def _block(block: Block) -> str:
-    if block.kind in ("h1", "h2"):
+    if block.kind in ("h1", "h2", "h3"):
         return f"<{block.kind}>{escape(block.text)}</{block.kind}>"
     if block.kind == "p":
         return f"<p>{escape(block.text)}</p>"

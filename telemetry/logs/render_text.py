@@ -22,6 +22,8 @@ def text(report: dict[str, Any]) -> str:
             out += [block.text.upper(), "=" * len(block.text), ""]
         elif block.kind == "h2":
             out += [block.text, "-" * len(block.text)]
+        elif block.kind == "h3":
+            out.append(block.text)
         elif block.kind == "p":
             out += [block.text, ""]
         elif block.kind == "list":
@@ -56,6 +58,8 @@ def markdown(report: dict[str, Any]) -> str:
             out += [f"# {block.text}", ""]
         elif block.kind == "h2":
             out += [f"## {block.text}", ""]
+        elif block.kind == "h3":
+            out += [f"### {block.text}", ""]
         elif block.kind == "p":
             out += [block.text, ""]
         elif block.kind == "list":

@@ -50,3 +50,11 @@ def _encodings(value: dict[str, int | float]) -> dict[int, str]:
 KNOWN_EMPTY_ANSWERS: dict[str, dict[int, str]] = {
     NOTIFICATIONS_SUMMARY_ROUTE: _encodings(NOTIFICATIONS_SUMMARY_EMPTY),
 }
+
+# What a small 200 may hide on a route, when the route's history says so.
+SMALL_ANSWER_NOTES: dict[str, str] = {
+    "/api/v1/pagos/kpis": (
+        "the replaced backend answered database errors with 200 and all-zero KPIs; "
+        "pagos answers 503 or a stale value marked X-Cache: stale"
+    ),
+}

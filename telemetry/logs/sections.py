@@ -11,7 +11,7 @@ from telemetry.logs.model import EDGE_SOURCES, SOURCE_HEROKU, SOURCE_RENDER
 from telemetry.logs.parsers import FAMILIES
 from telemetry.logs.parsers.errors import REDIS_KINDS, queuepool_limits
 from telemetry.logs.percentiles import EXACT_LIMIT, RELATIVE_ERROR
-from telemetry.logs.routes import KNOWN_EMPTY_ANSWERS
+from telemetry.logs.routes import KNOWN_EMPTY_ANSWERS, SMALL_ANSWER_NOTES
 from telemetry.logs.timeparse import format_timestamp
 
 LATENCY_FROM = {
@@ -137,6 +137,8 @@ def small_responses(analysis: Analysis) -> dict[str, Any]:
             note = "small object; no known empty size for this route" if not known else (
                 f"differs from the all-empty answer ({', '.join(map(str, sorted(known)))} B)"
             )
+            if route in SMALL_ANSWER_NOTES:
+                note = f"{note}; {SMALL_ANSWER_NOTES[route]}"
         groups.append(
             {
                 "method": method,
