@@ -37,6 +37,9 @@ timeout = _settings.worker_timeout_seconds  # a worker silent this long is kille
 # maxShutdownDelaySeconds is sized to it
 graceful_timeout = _settings.graceful_timeout_seconds
 keepalive = 5
+# gunicorn's control socket is one fixed path per user: two servers on a machine would fight
+# over it, and nothing here uses it
+control_socket_disable = True
 accesslog = None  # the app's own `request` line replaces access logs
 # Each worker imports and builds the app after fork: its engine, Redis clients and tracer are
 # its own, never inherited from the master.

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import Depends, FastAPI
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from service import __version__
 from service.auth import require_metrics_token
@@ -33,6 +34,14 @@ from telemetry.lifecycle_store import LifecycleKeys, LifecycleStore, async_clien
 from telemetry.logging import configure_logging
 from telemetry.metrics import METRICS
 from telemetry.middleware import TelemetryConfig, TelemetryMiddleware
+from telemetry.tracing import (
+    TracingConfig,
+    build_provider,
+    instrument_app,
+    instrument_engine,
+    instrument_redis,
+    uninstrument_engine,
+)
 from telemetry.worker_lifecycle import CountRequests, RequestTally, WorkerLifecycle
 
 logger = structlog.get_logger("service.app")
@@ -45,6 +54,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(async_database_url(settings.database_url), settings)
     pool_gauge = PoolGauge(engine.sync_engine)
     cache = await open_cache(settings)
+    provider = app.state.tracer_provider
+    if provider is not None:
+        instrument_engine(engine, provider)
+        if cache.store.redis is not None:
+            instrument_redis(cache.store.redis.client, provider)
     cache_upkeep = asyncio.create_task(keep_cache(cache, settings.cache_probe_interval_seconds))
     store = cache.store
     app.state.session_factory = session_factory(engine)
@@ -87,10 +101,27 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await lifecycle_redis.aclose()
         await close_cache(cache, cache_upkeep)
         await engine.dispose()
+        if provider is not None:
+            uninstrument_engine()
+            provider.shutdown()  # flushes the spans still queued
         pool_gauge.release()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def tracing_config(settings: Settings) -> TracingConfig:
+    return TracingConfig(
+        service_name=settings.otel_service_name,
+        service_version=__version__,
+        environment=settings.environment,
+        exporter=settings.traces_exporter,
+        otlp_endpoint=settings.otel_exporter_otlp_endpoint,
+        sample_ratio=settings.otel_traces_sampler_arg,
+    )
+
+
+def create_app(
+    settings: Settings | None = None, *, span_exporter: SpanExporter | None = None
+) -> FastAPI:
+    """The app of one worker. ``span_exporter`` replaces the configured trace exporter."""
     settings = settings or get_settings()
     configure_logging(json_lines=settings.json_logs, level=settings.log_level)
     app = FastAPI(
@@ -126,6 +157,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             slow_threshold_seconds=settings.slow_request_seconds,
             slow_threshold_overrides=settings.slow_route_seconds,
             small_response_bytes=settings.small_response_bytes,
+            unmeasured_routes=settings.unmeasured_routes,
         ),
     )
+    # built here, in the worker, after gunicorn forked it: never shared with the master
+    app.state.tracer_provider = build_provider(tracing_config(settings), span_exporter)
+    if app.state.tracer_provider is not None:
+        instrument_app(app, app.state.tracer_provider, tracing_config(settings))
     return app

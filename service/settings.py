@@ -50,6 +50,21 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR")
     )
 
+    # OpenTelemetry, by its standard names. Traces go to OTLP/HTTP when an endpoint is set,
+    # to the console with OTEL_TRACES_EXPORTER=console, nowhere otherwise.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    otel_traces_exporter: Literal["otlp", "console", "none"] | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_TRACES_EXPORTER")
+    )
+    otel_traces_sampler_arg: float = Field(
+        default=1.0, ge=0, le=1, validation_alias=AliasChoices("OTEL_TRACES_SAMPLER_ARG")
+    )
+    otel_service_name: str = Field(
+        default="pagos", validation_alias=AliasChoices("OTEL_SERVICE_NAME")
+    )
+
     environment: Environment = "development"
     host: str = "127.0.0.1"
     business_timezone: str = "America/Caracas"
@@ -85,6 +100,10 @@ class Settings(BaseSettings):
     slow_request_seconds: float = Field(default=1.0, gt=0)
     slow_route_seconds: dict[str, float] = Field(
         default_factory=lambda: {"/api/v1/pagos/kpis": 0.5}
+    )
+    # Probes and scrapes are left out of the latency and size histograms.
+    unmeasured_routes: frozenset[str] = frozenset(
+        {"/metrics", "/health/live", "/health/ready", "/api/v1/health/render"}
     )
     # Below these sizes a 2xx JSON answer is suspicious, unless the handler said "empty".
     small_response_bytes: dict[str, int] = Field(
@@ -151,6 +170,12 @@ class Settings(BaseSettings):
         if self.secret_key is None:
             return DEV_SECRET_KEY
         return self.secret_key.get_secret_value()
+
+    @property
+    def traces_exporter(self) -> Literal["otlp", "console", "none"]:
+        if self.otel_traces_exporter is not None:
+            return self.otel_traces_exporter
+        return "otlp" if self.otel_exporter_otlp_endpoint else "none"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -55,3 +55,6 @@ def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
     # our own request line replaces uvicorn's access log
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    # HTTP clients log whole URLs, query tokens included: only their warnings get through
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

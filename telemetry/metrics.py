@@ -151,7 +151,6 @@ class Metrics:
 METRICS = Metrics()
 
 
-
 def declared_metric_names() -> frozenset[str]:
     """Every name as exported (counters gain ``_total``), for the dashboard and alert checks."""
     registry = CollectorRegistry()

@@ -16,6 +16,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from telemetry.metrics import METRICS, Metrics
+from telemetry.tracing import annotate_current_span, current_ids
 
 UNMATCHED_ROUTE = "unmatched"
 REQUEST_ID_HEADERS = (b"x-request-id", b"rndr-id")
@@ -105,6 +106,7 @@ class TelemetryMiddleware:
 
         self.metrics.active_requests.labels(method).inc()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        annotate_current_span(**{"http.request_id": request_id})
         try:
             await self.app(scope, receive, send_with_telemetry)
         except BaseException:
@@ -142,6 +144,7 @@ class TelemetryMiddleware:
             "response_bytes": sent_bytes,
             "worker_pid": self.pid,
         }
+        fields["trace_id"], fields["span_id"] = current_ids()
         if cache_outcome is not None:
             fields["cache"] = cache_outcome
         logger.info("request", **fields)

@@ -77,9 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 1 when a key metric breaches its target (for CI)",
     )
-    parser.add_argument(
-        "--no-progress", action="store_true", help="no progress line on a terminal"
-    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress line on a terminal")
 
 
 def _render(data: dict[str, Any], fmt: str) -> str:

@@ -80,8 +80,11 @@ def _summary(report: dict[str, Any]) -> list[Block]:
         f"Time window: {window['first'] or '—'} → {window['last'] or '—'}",
         f"Instances: {', '.join(data['instances']) or '—'}",
         f"Deploys: {len(data['deploys'])}"
-        + (" (" + ", ".join(d["evidence"] for d in data["deploys"][:5]) + ")" if data["deploys"]
-           else ""),
+        + (
+            " (" + ", ".join(d["evidence"] for d in data["deploys"][:5]) + ")"
+            if data["deploys"]
+            else ""
+        ),
     ]
     if data["wrappers"]:
         items.append("Wrapped in: " + ", ".join(f"{k} {v:,}" for k, v in data["wrappers"].items()))
@@ -149,8 +152,11 @@ def _routes(report: dict[str, Any]) -> list[Block]:
     if not rows:
         return [Block("h2", "Routes"), Block("p", "No request lines.")]
     more = len(report["routes"]) - len(rows)
-    blocks = [Block("h2", "Routes"), Block("p", note),
-              Block("table", headers=headers, rows=rows, chart="routes")]
+    blocks = [
+        Block("h2", "Routes"),
+        Block("p", note),
+        Block("table", headers=headers, rows=rows, chart="routes"),
+    ]
     if more > 0:
         blocks.append(Block("p", f"… {more} more rows in the JSON report."))
     return blocks
@@ -175,8 +181,11 @@ def _slow(report: dict[str, Any]) -> list[Block]:
             for s in slow["slowest"][:15]
         ]
         blocks.append(
-            Block("table", headers=["Request", "Time", "Status", "Source", "At", "Evidence"],
-                  rows=rows)
+            Block(
+                "table",
+                headers=["Request", "Time", "Status", "Source", "At", "Evidence"],
+                rows=rows,
+            )
         )
     return blocks
 
@@ -185,18 +194,33 @@ def _small(report: dict[str, Any]) -> list[Block]:
     small = report["small_responses"]
     blocks = [
         Block("h2", f"Small responses (< {small['threshold_bytes']:,} B)"),
-        Block("p", f"{small['count']:,} response(s) under the threshold; "
-                   f"{small['excluded']} excluded; edge = bytes Render/Heroku sent, origin = "
-                   "bytes the app reported."),
+        Block(
+            "p",
+            f"{small['count']:,} response(s) under the threshold; "
+            f"{small['excluded']} excluded; edge = bytes Render/Heroku sent, origin = "
+            "bytes the app reported.",
+        ),
     ]
     if small["groups"]:
         rows = [
-            [f"{g['method']} {g['route']}", _num(g["bytes"]), g["measured_at"], _num(g["count"]),
-             g["kind"], g["note"], g["first"]]
+            [
+                f"{g['method']} {g['route']}",
+                _num(g["bytes"]),
+                g["measured_at"],
+                _num(g["count"]),
+                g["kind"],
+                g["note"],
+                g["first"],
+            ]
             for g in small["groups"][:20]
         ]
-        blocks.append(Block("table", headers=["Request", "Bytes", "At", "Count", "Kind", "Reading",
-                                              "First"], rows=rows))
+        blocks.append(
+            Block(
+                "table",
+                headers=["Request", "Bytes", "At", "Count", "Kind", "Reading", "First"],
+                rows=rows,
+            )
+        )
     return blocks
 
 
@@ -219,8 +243,17 @@ def _workers(report: dict[str, Any]) -> list[Block]:
         ]
         for b in boots[-30:]
     ]
-    headers = ["Instance", "Started", "Master", "Worker pids", "Max alive", "Class", "Versions",
-               "Ended by", "Evidence"]
+    headers = [
+        "Instance",
+        "Started",
+        "Master",
+        "Worker pids",
+        "Max alive",
+        "Class",
+        "Versions",
+        "Ended by",
+        "Evidence",
+    ]
     return [*blocks, Block("table", headers=headers, rows=rows)]
 
 
@@ -229,17 +262,33 @@ def _restarts(report: dict[str, Any]) -> list[Block]:
     causes = ", ".join(f"{c}: {n}" for c, n in restarts["by_cause"].items()) or "none"
     blocks = [
         Block("h2", "Restarts"),
-        Block("p", f"{restarts['count']} restart(s), {restarts['unplanned']} unplanned. "
-                   f"By cause: {causes}.", chart="restarts"),
+        Block(
+            "p",
+            f"{restarts['count']} restart(s), {restarts['unplanned']} unplanned. "
+            f"By cause: {causes}.",
+            chart="restarts",
+        ),
     ]
     if restarts["timeline"]:
         rows = [
-            [r["at"] or "—", r["instance"], r["scope"], _num(r["pid"]), r["cause"],
-             r["detail"] or "", _ev(r["evidence"], 3)]
+            [
+                r["at"] or "—",
+                r["instance"],
+                r["scope"],
+                _num(r["pid"]),
+                r["cause"],
+                r["detail"] or "",
+                _ev(r["evidence"], 3),
+            ]
             for r in restarts["timeline"][-40:]
         ]
-        blocks.append(Block("table", headers=["At", "Instance", "Scope", "Pid", "Cause", "Detail",
-                                              "Evidence"], rows=rows))
+        blocks.append(
+            Block(
+                "table",
+                headers=["At", "Instance", "Scope", "Pid", "Cause", "Detail", "Evidence"],
+                rows=rows,
+            )
+        )
     return blocks
 
 
@@ -250,35 +299,64 @@ def _cache(report: dict[str, Any]) -> list[Block]:
         f"Live backend: {cache['live_backend']} (decided by the last backend line of each "
         "worker in its latest boot; an import-time warning is superseded by a later "
         "connection line of the same worker or instance)",
-        "Hit rate: " + (f"{rate:.1%} ({cache['lookups']})" if rate is not None
-                        else "unknown (no hit/miss events)"),
+        "Hit rate: "
+        + (
+            f"{rate:.1%} ({cache['lookups']})"
+            if rate is not None
+            else "unknown (no hit/miss events)"
+        ),
     ]
     for kind, info in cache["redis_errors"].items():
         items.append(f"{kind}: {info['count']} ({_ev(info['evidence'])})")
     blocks = [Block("h2", "Cache"), Block("list", items=items)]
     if cache["per_worker"]:
-        rows = [[w["instance"], _num(w["pid"]) if w["pid"] is not None else "all", w["backend"],
-                 w["evidence"], w["scope"], w["text"]] for w in cache["per_worker"]]
-        blocks.append(Block("table", headers=["Instance", "Worker", "Backend", "Decided by",
-                                              "Line speaks for", "Line"], rows=rows))
+        rows = [
+            [
+                w["instance"],
+                _num(w["pid"]) if w["pid"] is not None else "all",
+                w["backend"],
+                w["evidence"],
+                w["scope"],
+                w["text"],
+            ]
+            for w in cache["per_worker"]
+        ]
+        blocks.append(
+            Block(
+                "table",
+                headers=["Instance", "Worker", "Backend", "Decided by", "Line speaks for", "Line"],
+                rows=rows,
+            )
+        )
     return blocks
 
 
 def _database_and_errors(report: dict[str, Any]) -> list[Block]:
     db = report["database"]
-    blocks = [Block("h2", "Database"),
-              Block("p", f"Pool exhausted (QueuePool limit): {db['pool_exhausted']}; server "
-                         f"connection slots exhausted: {db['server_connections_exhausted']}. "
-                         f"Evidence: {_ev(db['evidence'])}.")]
+    blocks = [
+        Block("h2", "Database"),
+        Block(
+            "p",
+            f"Pool exhausted (QueuePool limit): {db['pool_exhausted']}; server "
+            f"connection slots exhausted: {db['server_connections_exhausted']}. "
+            f"Evidence: {_ev(db['evidence'])}.",
+        ),
+    ]
     if report["errors"]:
-        rows = [[e["class"], _num(e["count"]), _ev(e["evidence"], 3), e["sample"][:100]]
-                for e in report["errors"][:25]]
-        blocks += [Block("h2", "Errors by class"),
-                   Block("table", headers=["Class", "Count", "Evidence", "Sample"], rows=rows)]
+        rows = [
+            [e["class"], _num(e["count"]), _ev(e["evidence"], 3), e["sample"][:100]]
+            for e in report["errors"][:25]
+        ]
+        blocks += [
+            Block("h2", "Errors by class"),
+            Block("table", headers=["Class", "Count", "Evidence", "Sample"], rows=rows),
+        ]
     return blocks
 
 
 def _recommendations(report: dict[str, Any]) -> list[Block]:
-    items = [f"[{SEVERITY_MARK[r['priority']]}] {r['action']} — because: {r['because']}"
-             for r in report["recommendations"]]
+    items = [
+        f"[{SEVERITY_MARK[r['priority']]}] {r['action']} — because: {r['because']}"
+        for r in report["recommendations"]
+    ]
     return [Block("h2", "Recommendations"), Block("list", items=items or ["Nothing to do."])]

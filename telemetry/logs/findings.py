@@ -80,7 +80,8 @@ def problems(report: dict[str, Any], metrics: list[dict[str, Any]]) -> list[dict
     kpi_metric = metrics[1]
     if kpi_metric["status"] == BREACH:
         add(
-            "critical" if report["kpi"]["p95_ms"] > 2 * report["options"]["kpi_target_ms"]
+            "critical"
+            if report["kpi"]["p95_ms"] > 2 * report["options"]["kpi_target_ms"]
             else "high",
             f"KPI endpoint slower than its target: {kpi_metric['observed']}",
             f"Target {kpi_metric['target']}.",
@@ -96,8 +97,13 @@ def problems(report: dict[str, Any], metrics: list[dict[str, Any]]) -> list[dict
             severity, advice = _CAUSE_ADVICE[cause]
             pids = sorted({r["pid"] for r in rows if r["scope"] == "worker" and r["pid"]})
             who = f" (worker pids {', '.join(map(str, pids))})" if pids else ""
-            add(severity, f"{count} restart(s): {cause}{who}", rows[0]["detail"] or "", evidence,
-                advice)
+            add(
+                severity,
+                f"{count} restart(s): {cause}{who}",
+                rows[0]["detail"] or "",
+                evidence,
+                advice,
+            )
     planned = sum(restarts["by_cause"].get(c, 0) for c in (CAUSE_DEPLOY, CAUSE_PLATFORM))
     if planned > 1:
         platform = restarts["by_cause"].get(CAUSE_PLATFORM, 0)
@@ -105,8 +111,12 @@ def problems(report: dict[str, Any], metrics: list[dict[str, Any]]) -> list[dict
             "medium",
             f"{planned} server stops by SIGTERM ({platform} without a deploy in the log)",
             "Deploys and platform stops restart every worker and empty in-process caches.",
-            [e for r in restarts["timeline"] if r["cause"] in (CAUSE_DEPLOY, CAUSE_PLATFORM)
-             for e in r["evidence"][-1:]],
+            [
+                e
+                for r in restarts["timeline"]
+                if r["cause"] in (CAUSE_DEPLOY, CAUSE_PLATFORM)
+                for e in r["evidence"][-1:]
+            ],
             "Check Render's events for the stops without a deploy (plan limits, manual "
             "restarts, autoscaling); keep state out of worker memory.",
         )
@@ -148,8 +158,13 @@ def problems(report: dict[str, Any], metrics: list[dict[str, Any]]) -> list[dict
         code = error["class"][7:] if error["class"].startswith("heroku_") else ""
         if code.startswith("H") or code == "R14":
             advice = _HEROKU_ADVICE.get(code, "See Heroku's error-code reference for this code.")
-            add("high", f"Heroku {code} ×{error['count']}: {error['sample']}", "",
-                error["evidence"], advice)
+            add(
+                "high",
+                f"Heroku {code} ×{error['count']}: {error['sample']}",
+                "",
+                error["evidence"],
+                advice,
+            )
     tracebacks = [e for e in report["errors"] if e["class"].startswith("traceback ")]
     if tracebacks:
         total = sum(e["count"] for e in tracebacks)
@@ -168,8 +183,11 @@ def problems(report: dict[str, Any], metrics: list[dict[str, Any]]) -> list[dict
             "medium",
             f"{total} request(s) over {slow['threshold_ms']:,.0f} ms on other routes",
             ", ".join(f"{r['method']} {r['route']} ×{r['count']}" for r in other_slow[:5]),
-            [s["evidence"] for s in slow["slowest"]
-             if s["route"] != report["options"]["kpi_route"]][:5],
+            [
+                s["evidence"]
+                for s in slow["slowest"]
+                if s["route"] != report["options"]["kpi_route"]
+            ][:5],
             "Profile the slowest routes listed under 'Slow requests'.",
         )
     suspicious = [g for g in report["small_responses"]["groups"] if g["kind"] in ("small", "empty")]
@@ -177,8 +195,10 @@ def problems(report: dict[str, Any], metrics: list[dict[str, Any]]) -> list[dict
         add(
             "low",
             f"{len(suspicious)} small-response pattern(s) to verify",
-            "; ".join(f"{g['method']} {g['route']} {g['bytes']} B ({g['measured_at']})"
-                      for g in suspicious[:5]),
+            "; ".join(
+                f"{g['method']} {g['route']} {g['bytes']} B ({g['measured_at']})"
+                for g in suspicious[:5]
+            ),
             [g["first"] for g in suspicious[:5]],
             "Have each handler say 'empty result' explicitly and give each route its "
             "expected size, so a small answer is classified, not guessed.",

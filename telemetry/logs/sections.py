@@ -32,8 +32,7 @@ def input_summary(analysis: Analysis) -> dict[str, Any]:
     lifecycle = analysis.lifecycle
     return {
         "files": [
-            {"name": s.label, "bytes": s.size, "read_error": s.read_error}
-            for s in analysis.sources
+            {"name": s.label, "bytes": s.size, "read_error": s.read_error} for s in analysis.sources
         ],
         "lines": analysis.lines,
         "families": families,
@@ -134,8 +133,10 @@ def small_responses(analysis: Analysis) -> dict[str, Any]:
             kind, note = "empty", "empty body"
         else:
             kind = "small"
-            note = "small object; no known empty size for this route" if not known else (
-                f"differs from the all-empty answer ({', '.join(map(str, sorted(known)))} B)"
+            note = (
+                "small object; no known empty size for this route"
+                if not known
+                else (f"differs from the all-empty answer ({', '.join(map(str, sorted(known)))} B)")
             )
             if route in SMALL_ANSWER_NOTES:
                 note = f"{note}; {SMALL_ANSWER_NOTES[route]}"
@@ -220,7 +221,8 @@ def cache(analysis: Analysis) -> dict[str, Any]:
                     "instance": boot.instance,
                     "pid": pid,
                     "backend": evidence.backend,
-                    "scope": "worker" if evidence.pid not in (None, boot.master_pid)
+                    "scope": "worker"
+                    if evidence.pid not in (None, boot.master_pid)
                     else "instance (line has no worker pid)",
                     "evidence": evidence.mark.loc,
                     "text": evidence.text,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from service.app import create_app
 from service.auth import create_token
@@ -52,11 +53,13 @@ def auth_headers(
 
 @asynccontextmanager
 async def app_client(
-    settings: Settings, scopes: tuple[str, ...] | None = ALL_SCOPES
+    settings: Settings,
+    scopes: tuple[str, ...] | None = ALL_SCOPES,
+    span_exporter: SpanExporter | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The real app, lifespan included, behind an httpx client over ASGI. The client sends
     a read+write token by default; ``scopes=None`` sends none."""
-    app = create_app(settings)
+    app = create_app(settings, span_exporter=span_exporter)
     headers = auth_headers(scopes, settings.signing_key)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 class TcpProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
+        self.delay_seconds = 0.0  # added to every answer from the target: a slow database
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.Server | None = None
@@ -35,14 +36,18 @@ class TcpProxy:
             return
         self._writers |= {writer, up_writer}
 
-        async def copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        async def copy(
+            source: asyncio.StreamReader, sink: asyncio.StreamWriter, slow: bool
+        ) -> None:
             with contextlib.suppress(OSError):
                 while data := await source.read(65536):
+                    if slow and self.delay_seconds:
+                        await asyncio.sleep(self.delay_seconds)
                     sink.write(data)
                     await sink.drain()
             sink.close()
 
-        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+        await asyncio.gather(copy(reader, up_writer, False), copy(up_reader, writer, True))
 
     def cut(self) -> None:
         """Stop listening and drop every open connection, like a database that went down."""

@@ -236,9 +236,7 @@ class LifecycleTracker:
 
     _on_instance_restart = _on_crashed
 
-    def _worker_restart(
-        self, boot: Boot, pid: int, cause: str, detail: Val, mark: Mark
-    ) -> None:
+    def _worker_restart(self, boot: Boot, pid: int, cause: str, detail: Val, mark: Mark) -> None:
         worker = boot.worker_gone(pid)
         if worker.restart is not None:
             if mark.loc not in worker.restart.evidence:

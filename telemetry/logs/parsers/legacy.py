@@ -27,9 +27,9 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _BARE_STATUS = re.compile(r"\s-\s(\d{3})\b")
 _HIT_MISS = re.compile(r"\bcache[ _:-]+(hit|miss)\b", re.IGNORECASE)
 _REDIS_OK = re.compile(
-    r"conectado a redis|connected to redis|redis(?:cache)?\s+(?:cache\s+)?"
-    r"(?:conectado|connected|inicializado|initialized|enabled|activo|ready|disponible)"
-    r"|usando redis|using redis",
+    r"(?:conectado a|connected to|usando|using|conexi[oó]n (?:a|con)|connection to) redis"
+    r"|redis\w*\b.{0,40}?\b(?:conectado|connected|inicializado|initialized|enabled|activo"
+    r"|ready|disponible|established|establecida|ok)\b",
     re.IGNORECASE,
 )
 _REDIS_FAILED = re.compile(

@@ -1,0 +1,124 @@
+"""OpenTelemetry traces, set up in each worker after fork (a provider made before fork
+would leave every worker with the master's dead exporter thread).
+
+One trace per request: the HTTP server span (FastAPI), and inside it the Redis and SQL spans,
+so a slow cache miss and a slow database can be told apart. Exported over OTLP/HTTP when an
+endpoint is configured, to the console on request, nowhere otherwise."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from opentelemetry import trace
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.redis import RedisInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+)
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.trace import Span
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+Exporter = Literal["otlp", "console", "none"]
+
+
+@dataclass(frozen=True)
+class TracingConfig:
+    service_name: str
+    service_version: str
+    environment: str
+    exporter: Exporter = "none"
+    otlp_endpoint: str | None = None
+    sample_ratio: float = 1.0
+    # regexes of URLs never traced: scrapes and probes
+    excluded_urls: str = "/metrics,/health/,/api/v1/health/"
+
+
+def build_provider(
+    config: TracingConfig, exporter: SpanExporter | None = None
+) -> TracerProvider | None:
+    """A provider for this worker, or None when nothing would receive the spans.
+    ``exporter`` replaces the configured one (tests use an in-memory exporter)."""
+    if exporter is None and config.exporter == "none":
+        return None
+    resource = Resource.create(
+        {
+            "service.name": config.service_name,
+            "service.version": config.service_version,
+            "deployment.environment": config.environment,
+            "service.instance.id": f"{socket.gethostname()}-{os.getpid()}",
+        }
+    )
+    provider = TracerProvider(
+        resource=resource, sampler=ParentBased(TraceIdRatioBased(config.sample_ratio))
+    )
+    if exporter is not None:
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    elif config.exporter == "console":
+        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+    else:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        endpoint = (config.otlp_endpoint or "").rstrip("/")
+        otlp = OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces" if endpoint else None)
+        # a bounded queue, exported in the background: a slow collector never slows requests
+        provider.add_span_processor(BatchSpanProcessor(otlp, max_queue_size=4096))
+    return provider
+
+
+def _without_query(span: Span, scope: dict[str, Any]) -> None:
+    """Query strings may carry tokens: spans keep the path only."""
+    if span.is_recording():
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        url = f"{scope.get('scheme', 'http')}://{host}{scope.get('path', '')}"
+        span.set_attribute("http.url", url)
+
+
+def instrument_app(app: FastAPI, provider: TracerProvider, config: TracingConfig) -> None:
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls=config.excluded_urls,
+        exclude_spans=["receive", "send"],
+        server_request_hook=_without_query,
+    )
+
+
+def instrument_engine(engine: AsyncEngine, provider: TracerProvider) -> None:
+    # the instrumentation declares SQLAlchemy < 2.1; its engine events work with 2.1 as well
+    SQLAlchemyInstrumentor().instrument(
+        engine=engine.sync_engine, tracer_provider=provider, skip_dep_check=True
+    )
+
+
+def uninstrument_engine() -> None:
+    SQLAlchemyInstrumentor().uninstrument()
+
+
+def instrument_redis(client: Any, provider: TracerProvider) -> None:
+    RedisInstrumentor.instrument_client(client, tracer_provider=provider)
+
+
+def current_ids() -> tuple[str | None, str | None]:
+    """The trace and span ids of the current span, as log lines and headers spell them."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None, None
+    return format(context.trace_id, "032x"), format(context.span_id, "016x")
+
+
+def annotate_current_span(**attributes: str) -> None:
+    span = trace.get_current_span()
+    if span.is_recording():
+        for key, value in attributes.items():
+            span.set_attribute(key, value)
