@@ -123,17 +123,19 @@ def _cache(msg: str, ctx: LineContext) -> bool:
         ctx.events.append(CacheLookup(match.group(1).lower()))
         return True
     low = msg.lower()
+    memory = ("memorycache" in low or "memoria" in low or "memory" in low) and (
+        "usando" in low or "using" in low or "fallback" in low or "falling back" in low
+    )
     if "redis" in low:
-        if _REDIS_FAILED.search(msg):
-            if "memorycache" in low or "memoria" in low or "memory" in low:
-                ctx.events.append(CacheBackend("memory", ctx.pid, msg.strip()))
-                return True
+        if memory or (_REDIS_FAILED.search(msg) and "memory" in low):
+            backend = "memory"  # "no se pudo conectar a Redis … usando MemoryCache"
+        elif not _REDIS_FAILED.search(msg) and _REDIS_OK.search(msg):
+            backend = "redis"
+        else:
             return False
-        if _REDIS_OK.search(msg):
-            ctx.events.append(CacheBackend("redis", ctx.pid, msg.strip()))
-            return True
+    elif memory and "memorycache" in low:
+        backend = "memory"
+    else:
         return False
-    if "memorycache" in low and ("usando" in low or "using" in low or "fallback" in low):
-        ctx.events.append(CacheBackend("memory", ctx.pid, msg.strip()))
-        return True
-    return False
+    ctx.events.append(CacheBackend(backend, ctx.pid, msg.strip()))
+    return True
