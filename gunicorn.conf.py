@@ -28,6 +28,10 @@ from telemetry.gunicorn_hooks import post_fork as _post_fork  # noqa: E402
 from telemetry.lifecycle_store import LifecycleKeys  # noqa: E402
 from telemetry.logging import configure_logging  # noqa: E402
 
+# the master's own lines ("Starting gunicorn", worker boots and exits) in our format, too
+configure_logging(json_lines=_settings.json_logs, level=_settings.log_level)
+logger_class = "telemetry.gunicorn_logging.PropagatingLogger"
+
 wsgi_app = "service.app:create_app()"
 worker_class = "uvicorn_worker.UvicornWorker"
 bind = [f"{_settings.host}:{_settings.port}"]
