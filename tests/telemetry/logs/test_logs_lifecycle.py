@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.telemetry.logs.conftest import Runner
@@ -163,3 +164,32 @@ def test_the_deploy_that_started_a_boot_did_not_stop_it(analyze: Runner, tmp_pat
     )
     report = analyze(log, "--format", "json").json()
     assert report["restarts"]["by_cause"] == {"platform stop (SIGTERM)": 1}
+
+
+def test_worker_lines_only_still_show_a_restart(analyze: Runner, tmp_path: Path) -> None:
+    """pagos's own lines: workers stop on SIGTERM, then new workers start."""
+
+    def event(second: int, name: str, **fields: object) -> str:
+        line = {"event": name, "level": "info", "timestamp": f"2025-11-10T14:00:{second:02d}Z"}
+        return json.dumps({**line, **fields})
+
+    log = tmp_path / "pagos.jsonl"
+    log.write_text(
+        "\n".join(
+            [
+                event(0, "worker_started", pid=70),
+                event(0, "worker_started", pid=71),
+                event(30, "worker_stopping", pid=70, signal="SIGTERM"),
+                event(30, "worker_stopping", pid=71, signal="SIGTERM"),
+                event(31, "worker_stopped", pid=70, reason="sigterm"),
+                event(31, "worker_stopped", pid=71, reason="sigterm"),
+                event(40, "worker_started", pid=80),
+                event(40, "worker_started", pid=81),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    report = analyze(log, "--format", "json").json()
+    assert report["restarts"]["by_cause"] == {"platform stop (SIGTERM)": 1}
+    assert [b["pids"] for b in report["workers"]["boots"]] == [[70, 71], [80, 81]]
