@@ -49,6 +49,7 @@ class PoolGauge:
         idle = getattr(pool, "checkedin", lambda: 0)()
         self.metrics.db_pool_connections.labels("used").set(used)
         self.metrics.db_pool_connections.labels("idle").set(idle)
+        self.metrics.db_pool_max_connections.set(pool_capacity(pool))
 
     def release(self) -> None:
         """The engine is disposed: this worker holds no connection any more."""
@@ -57,3 +58,14 @@ class PoolGauge:
             event.remove(self.engine, name, self._changed)
         self.metrics.db_pool_connections.labels("used").set(0)
         self.metrics.db_pool_connections.labels("idle").set(0)
+        self.metrics.db_pool_max_connections.set(0)
+
+
+def pool_capacity(pool: Pool) -> int:
+    """The most connections a pool hands out at once: size + max overflow (QueuePool);
+    0 for pools without a bound (negative overflow, NullPool, StaticPool)."""
+    size = getattr(pool, "size", None)
+    overflow = getattr(pool, "_max_overflow", None)  # SQLAlchemy has no public accessor
+    if not callable(size) or not isinstance(overflow, int) or overflow < 0:
+        return 0
+    return int(size()) + overflow

@@ -25,7 +25,7 @@ import structlog
 
 from telemetry.exposition import mark_worker_dead, prepare_multiprocess_dir
 from telemetry.lifecycle_store import LIFECYCLE_FAILURES, LifecycleKeys, record_exit
-from telemetry.workers import WorkerExit, classify_exit
+from telemetry.workers import EXIT_REASONS, WorkerExit, classify_exit
 
 logger = structlog.get_logger("telemetry.gunicorn")
 
@@ -77,6 +77,12 @@ class MasterLifecycle:
 
     def on_starting(self, server: Any) -> None:
         prepare_multiprocess_dir(self.metrics_dir)
+        from telemetry.metrics import METRICS
+
+        # every reason exported at 0 from the start: a first exit is then an increase that
+        # rate() and increase() see, not a series that appears already at 1
+        for reason in EXIT_REASONS:
+            METRICS.worker_exits.labels(reason)
         import gunicorn.arbiter
 
         self.recorder = install_exit_status_recorder(gunicorn.arbiter)

@@ -133,6 +133,13 @@ class Metrics:
             multiprocess_mode="livesum",
             registry=registry,
         )
+        self.db_pool_max_connections = Gauge(
+            "db_pool_max_connections",
+            "Connections the database pools may open (size + overflow), summed over live "
+            "workers; 0 when a pool has no bound. Used against state=used for exhaustion.",
+            multiprocess_mode="livesum",
+            registry=registry,
+        )
         self.db_errors = Counter(
             "db_errors",
             "Database failures answered as 503, by exception class.",
