@@ -166,9 +166,10 @@ class LifecycleTracker:
         stopping = kind in _STOP_KINDS or (kind == "worker_signaled" and value == "SIGTERM")
         booting = kind in ("worker_boot", "server_started")
         boot = self.boot_for(instance, pid, mark, stopping, booting)
-        if booting and boot.stop_signal is not None and boot.workers and not boot.alive:
-            # every worker stopped on a signal, now workers start again: a new server (seen
-            # this way in logs that have worker lines only, like pagos's own)
+        stopped = boot.stop_signal is not None and boot.workers and not boot.alive
+        if booting and stopped and boot.master_pid is None:
+            # no master in the log (worker lines only, like pagos's own): every worker
+            # stopped on a signal and workers start again, so the server restarted
             self._end(boot, mark, None, no_shutdown=False)
             boot = self._new_boot(instance, mark)
         handler = getattr(self, f"_on_{kind}", None)
