@@ -1,6 +1,6 @@
 """Log analyzer throughput and memory: lines/s and peak RSS on 1 M and 5 M mixed lines.
 
-Run: ``.venv/bin/python bench/logs.py [--lines 1000000 5000000] [--keep]``. The input is
+Run: ``.venv/bin/python bench/logs.py [--lines 1000000 5000000] [--dir DIR]``. The input is
 generated in a temporary directory (every format family, in realistic proportions, and 1% of
 plain print output the analyzer cannot parse, reported as "unparsed"); each size
 is analyzed in a fresh process so its peak RSS is its own. Prints the ratio to the target of
