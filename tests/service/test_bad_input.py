@@ -10,6 +10,8 @@ import pytest
 from tests.support.api import approved_loan, new_client, row_counts
 from tests.support.servers import app_client, settings_for
 
+pytestmark = pytest.mark.usefixtures("pg_left_empty")
+
 PAYMENT: dict[str, Any] = {
     "cedula": "V80000001",
     "fecha_pago": "2026-03-03T10:00:00-04:00",

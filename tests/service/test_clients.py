@@ -7,6 +7,8 @@ import pytest
 from tests.support.api import new_client, row_counts
 from tests.support.servers import app_client, settings_for
 
+pytestmark = pytest.mark.usefixtures("pg_left_empty")
+
 
 async def test_a_registered_client_reads_back_with_the_frontend_field_names(
     db_url: str, cache_prefix: str

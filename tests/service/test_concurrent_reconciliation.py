@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
+
 from tests.support.api import approved_loan, new_client, new_payment, pg_rows
 from tests.support.databases import truncate_book
 from tests.support.servers import app_client, settings_for
+
+pytestmark = pytest.mark.usefixtures("pg_left_empty")
 
 PAGOS = "/api/v1/pagos"
 

@@ -13,6 +13,8 @@ from tests.support.api import approved_loan, created, installments, new_client, 
 from tests.support.book import Book
 from tests.support.servers import app_client, settings_for
 
+pytestmark = pytest.mark.usefixtures("pg_left_empty")
+
 TZ = ZoneInfo("America/Caracas")
 CENT = Decimal("0.01")
 

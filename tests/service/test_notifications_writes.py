@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.api import created, new_client, row_counts
 from tests.support.servers import app_client, settings_for
+
+pytestmark = pytest.mark.usefixtures("pg_left_empty")
 
 NOTIFICACIONES = "/api/v1/notificaciones"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.support.api import (
     approved_loan,
     created,
@@ -15,6 +17,8 @@ from tests.support.api import (
     row_counts,
 )
 from tests.support.servers import app_client, settings_for
+
+pytestmark = pytest.mark.usefixtures("pg_left_empty")
 
 PAGOS = "/api/v1/pagos"
 
