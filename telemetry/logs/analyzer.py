@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -97,7 +96,8 @@ def analyze(
     analysis = Analysis(options)
     analysis.sources = sources
     classifier = Classifier()
-    dispatch = _Dispatcher(analysis)  # one for all inputs: its sequence orders their events
+    # one for all inputs: its sequence orders their events
+    dispatch = _Dispatcher(analysis, several_inputs=len(sources) > 1)
     for source in sources:
         _analyze_source(analysis, classifier, dispatch, source, progress)
     if progress is not None:
@@ -174,14 +174,23 @@ def _analyze_source(
 
 
 class _Dispatcher:
-    def __init__(self, analysis: Analysis) -> None:
+    """Feeds the non-request events to the aggregators, numbering them in input order.
+
+    With several inputs, lines that name no instance are kept apart per file for the
+    lifecycle (``- (file)``): two unlabelled files may well be two different servers.
+    """
+
+    def __init__(self, analysis: Analysis, several_inputs: bool) -> None:
         self.analysis = analysis
         self.seq = 0
+        self.several_inputs = several_inputs
 
     def __call__(self, ctx: LineContext) -> None:
         analysis = self.analysis
         instance = ctx.instance
         analysis.instances.add(instance)
+        if instance == "-" and self.several_inputs:
+            instance = f"- ({ctx.file})"
         loc = ctx.loc
         for event in ctx.events:
             if type(event) is Request:
@@ -207,7 +216,3 @@ class _Dispatcher:
                     analysis.lifecycle.health_failed(instance, mark)
                 elif event.kind == "out_of_memory":
                     analysis.lifecycle.oom(instance, mark)
-
-
-def default_progress() -> Progress:
-    return Progress(sys.stderr)

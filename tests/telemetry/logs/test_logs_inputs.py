@@ -209,3 +209,22 @@ def test_impossible_numbers_are_not_measurements(analyze: Runner, tmp_path: Path
     (row,) = report["routes"]
     assert (row["count"], row["timed"], row["max_ms"], row["bytes_max"]) == (3, 1, 7, 2000)
     assert report["small_responses"]["groups"] == []
+
+
+def test_unlabelled_files_are_not_one_server(analyze: Runner) -> None:
+    """Neither file names its instance: the pagos workers must not join the incident's boot."""
+    incident, pagos = DATA / "incident_render.log", DATA / "pagos.jsonl"
+    report = analyze(incident, pagos, "--format", "json").json()
+    boots = report["workers"]["boots"]
+    by_file = {b["instance"]: [] for b in boots}
+    for boot in boots:
+        by_file[boot["instance"]].append(boot["pids"])
+    assert by_file == {
+        f"- ({incident})": [[56, 57, 58]] * 4,
+        f"- ({pagos})": [[101, 102, 103, 104]],
+    }
+    assert report["restarts"]["by_cause"] == {
+        "platform stop (SIGTERM)": 3,
+        "worker timeout": 1,
+        "probable OOM (SIGKILL)": 1,
+    }
