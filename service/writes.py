@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from functools import partial
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.cache.cache import Cache
 from service.db.engine import after_commit
 
+logger = structlog.get_logger("service.writes")
 KPIS = "kpis"
 NOTIFICATIONS = "notificaciones"
 
@@ -18,3 +20,12 @@ NOTIFICATIONS = "notificaciones"
 def invalidate_on_commit(session: AsyncSession, cache: Cache, *namespaces: str) -> None:
     for namespace in dict.fromkeys(namespaces):
         after_commit(session, partial(cache.invalidate, namespace))
+
+
+def log_on_commit(session: AsyncSession, event: str, **fields: object) -> None:
+    """One named event per business write, logged only once the write has committed."""
+
+    async def log() -> None:
+        logger.info(event, **fields)
+
+    after_commit(session, log)

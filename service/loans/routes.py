@@ -19,7 +19,7 @@ from service.loans.repository import loan_installments, loan_with_cedula
 from service.loans.schemas import LoanCreate, LoanStatusChange, installment_json, loan_json
 from service.loans.service import change_status, create_loan
 from service.responses import MoneyJSONResponse
-from service.writes import KPIS, invalidate_on_commit
+from service.writes import KPIS, invalidate_on_commit, log_on_commit
 
 router = APIRouter(prefix="/api/v1/prestamos", tags=["prestamos"])
 
@@ -84,6 +84,9 @@ async def set_status(
     settings: SettingsDep,
 ) -> MoneyJSONResponse:
     loan, cedula, before = await change_status(session, loan_id, body.estado)
+    log_on_commit(
+        session, "loan_status_changed", loan_id=loan_id, previous=before, status=body.estado
+    )
     if _touches_book(before, body.estado):
         invalidate_on_commit(session, cache, KPIS)
     installments = list(await loan_installments(session, loan_id))

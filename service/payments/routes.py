@@ -23,7 +23,7 @@ from service.payments.repository import PaymentFilters, list_payments, payment_r
 from service.payments.schemas import PaymentCreate, allocation_json, payment_json
 from service.payments.service import Application, deactivate, reconcile, record_payment
 from service.responses import MoneyJSONResponse
-from service.writes import KPIS, invalidate_on_commit
+from service.writes import KPIS, invalidate_on_commit, log_on_commit
 
 router = APIRouter(prefix="/api/v1/pagos", tags=["pagos"])
 ENDPOINT_CREATE = "POST /api/v1/pagos"
@@ -70,6 +70,10 @@ async def create_payment(
     if claimed is not None:
         await remember(session, claimed, response)
     invalidate_on_commit(session, cache, KPIS)
+    log_on_commit(
+        session, "payment_recorded", payment_id=payment.id, loan_id=payment.loan_id,
+        amount=str(payment.amount),
+    )  # fmt: skip
     return response
 
 
@@ -89,6 +93,15 @@ async def reconcile_payment(
 ) -> MoneyJSONResponse:
     application = await reconcile(session, payment_id, settings.tz)
     invalidate_on_commit(session, cache, KPIS)
+    log_on_commit(
+        session,
+        "payment_reconciled",
+        payment_id=payment_id,
+        loan_id=application.payment.loan_id,
+        installments=len(application.allocations),
+        applied=str(application.applied),
+        unapplied=str(application.payment.amount - application.applied),
+    )
     return await _answer(session, application, settings.tz, "aplicaciones")
 
 
@@ -98,6 +111,13 @@ async def delete_payment(
 ) -> MoneyJSONResponse:
     reversed_ = await deactivate(session, payment_id, settings.tz)
     invalidate_on_commit(session, cache, KPIS)
+    log_on_commit(
+        session,
+        "payment_deactivated",
+        payment_id=payment_id,
+        loan_id=reversed_.payment.loan_id,
+        reversed=str(reversed_.applied),
+    )
     return await _answer(session, reversed_, settings.tz, "aplicaciones_revertidas")
 
 

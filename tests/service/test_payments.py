@@ -4,6 +4,7 @@ delete (allocations reversed), Idempotency-Key, and the list filters."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -180,3 +181,30 @@ async def test_allocations_are_rows_that_add_up(pg_url: str, cache_prefix: str) 
         (1, "50.00", 1),
         (2, "20.00", 2),
     ]
+
+
+async def test_each_committed_write_is_one_named_log_event(
+    pg_url: str, cache_prefix: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    async with app_client(settings_for(pg_url, cache_prefix)) as http:
+        await new_client(http, "V76000001")
+        loan = await approved_loan(http, "V76000001", "100", 1)
+        payment = await new_payment(http, "V76000001", "130.00", loan_id=loan["id"])
+        await http.post(f"{PAGOS}/{payment['id']}/conciliar")
+        await http.post(f"{PAGOS}/{payment['id']}/conciliar")  # 409: nothing committed
+        await http.delete(f"{PAGOS}/{payment['id']}")
+    events = [
+        json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")
+    ]
+    named = [e for e in events if e["event"].startswith(("payment_", "loan_status"))]
+    assert [e["event"] for e in named] == [
+        "loan_status_changed",
+        "loan_status_changed",
+        "payment_recorded",
+        "payment_reconciled",
+        "payment_deactivated",
+    ]
+    reconciled = named[3]
+    assert (reconciled["applied"], reconciled["unapplied"]) == ("100.00", "30.00")
+    assert named[4]["reversed"] == "100.00"
+    assert all(e.get("request_id") for e in named)
