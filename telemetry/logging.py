@@ -1,53 +1,111 @@
-"""structlog, configured once, for our events and for third-party stdlib logs alike."""
+"""structlog, configured once, for our events and for third-party stdlib logs alike.
+
+Our own events take structlog's fast path (rendered and written in one step, no stdlib
+``LogRecord`` and no caller lookup: the `request` line is written for every request).
+Records of uvicorn, gunicorn, SQLAlchemy and friends go through the stdlib handler, with the
+same processors and the same renderer, so every line has one shape."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import orjson
 import structlog
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 _THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn.error", "sqlalchemy", "alembic")
 
 
-def _orjson_dumps(value: object, **_: object) -> str:
+def _orjson_text(value: object, **_: object) -> str:
     return orjson.dumps(value, default=str).decode()
+
+
+def _orjson_bytes(value: object, **_: object) -> bytes:
+    return orjson.dumps(value, default=str)
+
+
+class _StderrLogger:
+    """Writes each rendered line to whatever ``sys.stderr`` is at that moment, in one write,
+    so loggers can be cached for speed and still follow a redirected stderr."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def msg(self, line: bytes | str) -> None:
+        stream = sys.stderr
+        if isinstance(line, bytes):
+            stream.buffer.write(line + b"\n")
+        else:
+            stream.write(line + "\n")
+        stream.flush()
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+def _named_logger(*args: Any) -> WrappedLogger:
+    """``structlog.get_logger("service.cache")`` → a logger that knows its name."""
+    return _StderrLogger(str(args[0]) if args else "app")
+
+
+def _add_logger_name(logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    event_dict.setdefault("logger", getattr(logger, "name", "app"))
+    return event_dict
 
 
 def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
     """JSON lines in production, a readable console in development. Idempotent."""
-    shared: list[Processor] = [
+    numeric_level = logging.getLevelName(level.upper())
+    if not isinstance(numeric_level, int):
+        numeric_level = logging.INFO
+    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    stream = sys.stderr
+    console = structlog.dev.ConsoleRenderer(colors=stream.isatty())
+
+    ours: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        _add_logger_name,
+        timestamper,
+    ]
+    if json_lines:
+        ours += [
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(serializer=_orjson_bytes),
+        ]
+    else:
+        ours.append(console)
+    structlog.configure(
+        processors=ours,
+        logger_factory=_named_logger,
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
+        cache_logger_on_first_use=True,
+    )
+
+    foreign: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.StackInfoRenderer(),
+        timestamper,
     ]
-    renderer: Processor = (
-        structlog.processors.JSONRenderer(serializer=_orjson_dumps)
-        if json_lines
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
     final: list[Processor] = (
-        [structlog.processors.format_exc_info, renderer] if json_lines else [renderer]
-    )
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        [
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(serializer=_orjson_text),
+        ]
+        if json_lines
+        else [console]
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=foreign,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]
-    root.setLevel(level.upper())
+    root.setLevel(numeric_level)
     for name in _THIRD_PARTY_LOGGERS:
         third_party = logging.getLogger(name)
         third_party.handlers = []

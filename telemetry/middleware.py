@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from telemetry.metrics import METRICS, Metrics
-from telemetry.tracing import annotate_current_span, current_ids
+from telemetry.tracing import span_ids
 
 UNMATCHED_ROUTE = "unmatched"
 REQUEST_ID_HEADERS = (b"x-request-id", b"rndr-id")
@@ -71,6 +72,25 @@ class TelemetryMiddleware:
         self.config = config or TelemetryConfig()
         self.metrics = metrics
         self.pid = os.getpid()
+        # labelled children looked up once: label values are bounded (route templates)
+        self._active: dict[str, Any] = {}
+        self._measured: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+    def _active_gauge(self, method: str) -> Any:
+        gauge = self._active.get(method)
+        if gauge is None:
+            gauge = self._active[method] = self.metrics.active_requests.labels(method)
+        return gauge
+
+    def _histograms(self, method: str, route: str, status: str) -> tuple[Any, Any]:
+        key = (method, route, status)
+        children = self._measured.get(key)
+        if children is None:
+            children = self._measured[key] = (
+                self.metrics.request_duration.labels(method, route, status),
+                self.metrics.response_size.labels(method, route),
+            )
+        return children
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,9 +124,12 @@ class TelemetryMiddleware:
                 sent_bytes += len(message.get("body", b""))
             await send(message)
 
-        self.metrics.active_requests.labels(method).inc()
+        active = self._active_gauge(method)
+        active.inc()
         structlog.contextvars.bind_contextvars(request_id=request_id)
-        annotate_current_span(**{"http.request_id": request_id})
+        span = trace.get_current_span()  # the server span, when tracing is on
+        if span.is_recording():
+            span.set_attribute("http.request_id", request_id)
         try:
             await self.app(scope, receive, send_with_telemetry)
         except BaseException:
@@ -114,16 +137,25 @@ class TelemetryMiddleware:
             raise
         finally:
             duration = time.perf_counter() - started
-            self.metrics.active_requests.labels(method).dec()
+            active.dec()
             route = route_template(scope)
             self._record(
-                scope, method, route, status, duration, sent_bytes, content_type, cache_outcome
+                scope,
+                span,
+                method,
+                route,
+                status,
+                duration,
+                sent_bytes,
+                content_type,
+                cache_outcome,
             )
             structlog.contextvars.unbind_contextvars("request_id")
 
     def _record(
         self,
         scope: Scope,
+        span: trace.Span,
         method: str,
         route: str,
         status: int,
@@ -133,8 +165,9 @@ class TelemetryMiddleware:
         cache_outcome: str | None,
     ) -> None:
         if route not in self.config.unmeasured_routes:
-            self.metrics.request_duration.labels(method, route, str(status)).observe(duration)
-            self.metrics.response_size.labels(method, route).observe(sent_bytes)
+            timer, sizer = self._histograms(method, route, str(status))
+            timer.observe(duration)
+            sizer.observe(sent_bytes)
         fields: dict[str, Any] = {
             "method": method,
             "route": route,
@@ -144,7 +177,7 @@ class TelemetryMiddleware:
             "response_bytes": sent_bytes,
             "worker_pid": self.pid,
         }
-        fields["trace_id"], fields["span_id"] = current_ids()
+        fields["trace_id"], fields["span_id"] = span_ids(span)
         if cache_outcome is not None:
             fields["cache"] = cache_outcome
         logger.info("request", **fields)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import FastAPI
-from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
@@ -109,16 +108,9 @@ def instrument_redis(client: Any, provider: TracerProvider) -> None:
     RedisInstrumentor.instrument_client(client, tracer_provider=provider)
 
 
-def current_ids() -> tuple[str | None, str | None]:
-    """The trace and span ids of the current span, as log lines and headers spell them."""
-    context = trace.get_current_span().get_span_context()
+def span_ids(span: Span) -> tuple[str | None, str | None]:
+    """A span's trace and span ids as log lines spell them; None without tracing."""
+    context = span.get_span_context()
     if not context.is_valid:
         return None, None
     return format(context.trace_id, "032x"), format(context.span_id, "016x")
-
-
-def annotate_current_span(**attributes: str) -> None:
-    span = trace.get_current_span()
-    if span.is_recording():
-        for key, value in attributes.items():
-            span.set_attribute(key, value)
