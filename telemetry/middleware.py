@@ -56,8 +56,8 @@ def route_template(scope: Scope) -> str:
 
 
 def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
-    for name, value in headers:
-        if name.lower() in REQUEST_ID_HEADERS:
+    for name, value in headers:  # ASGI gives header names in lower case
+        if name in REQUEST_ID_HEADERS:
             text = value.decode("latin-1")
             if _SAFE_REQUEST_ID.fullmatch(text):
                 return text
@@ -107,21 +107,24 @@ class TelemetryMiddleware:
         content_type = b""
         cache_outcome: str | None = None
 
+        request_id_header = (b"x-request-id", request_id.encode("latin-1"))
+
         async def send_with_telemetry(message: Message) -> None:
             nonlocal status, sent_bytes, content_type, cache_outcome
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = list(message.get("headers", []))
-                for name, value in headers:
-                    lowered = name.lower()
-                    if lowered == b"content-type":
-                        content_type = value
-                    elif lowered == b"x-cache":
-                        cache_outcome = value.decode("latin-1")
-                headers.append((b"x-request-id", request_id.encode("latin-1")))
-                message = {**message, "headers": headers}
-            elif message["type"] == "http.response.body":
+            if message["type"] == "http.response.body":
                 sent_bytes += len(message.get("body", b""))
+            elif message["type"] == "http.response.start":
+                status = message["status"]
+                # ASGI header names are lower-case bytes; the list is ours to extend
+                headers = message.setdefault("headers", [])
+                if not isinstance(headers, list):
+                    headers = message["headers"] = list(headers)
+                for name, value in headers:
+                    if name == b"content-type":
+                        content_type = value
+                    elif name == b"x-cache":
+                        cache_outcome = value.decode("latin-1")
+                headers.append(request_id_header)
             await send(message)
 
         active = self._active_gauge(method)
