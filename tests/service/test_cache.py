@@ -19,6 +19,7 @@ import redis
 
 from service.cache.codec import Entry, UndecodableValue, decode, encode
 from tests.support.book import Book
+from tests.support.databases import truncate_book
 from tests.support.metrics import sample_value
 from tests.support.servers import (
     REDIS_URL,
@@ -72,6 +73,7 @@ async def test_second_read_is_a_hit_counted_for_redis(pg_url: str, cache_prefix:
 async def test_redis_at_a_closed_port_serves_correct_answers_from_memory(
     pg_url: str, cache_prefix: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
+    await truncate_book(pg_url)
     book = Book()
     client_id = book.client()
     book.notification(client_id, "ENVIADA", read=False)
