@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.models import UTCDateTime
 from service.domain import money
 
-_KPI_SQL = text(
-    """
+_KPI_SQL = (
+    text(
+        """
     WITH month_payments AS (
         SELECT
             COALESCE(SUM(p.amount), 0) AS collected,
@@ -41,16 +42,19 @@ _KPI_SQL = text(
     SELECT collected, undefined, receivable, late_clients, book_clients
     FROM month_payments CROSS JOIN book
     """
-).bindparams(
-    bindparam("window_start", type_=UTCDateTime()),
-    bindparam("window_end", type_=UTCDateTime()),
-    bindparam("today", type_=Date()),
-).columns(
-    collected=Numeric(16, 2),
-    undefined=Numeric(16, 2),
-    receivable=Numeric(16, 2),
-    late_clients=Integer(),
-    book_clients=Integer(),
+    )
+    .bindparams(
+        bindparam("window_start", type_=UTCDateTime()),
+        bindparam("window_end", type_=UTCDateTime()),
+        bindparam("today", type_=Date()),
+    )
+    .columns(
+        collected=Numeric(16, 2),
+        undefined=Numeric(16, 2),
+        receivable=Numeric(16, 2),
+        late_clients=Integer(),
+        book_clients=Integer(),
+    )
 )
 
 
