@@ -36,12 +36,18 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
+    from service.seed import SeedError
     from service.seed import cli as seed_cli
     from service.seed.writer import database_is_empty
 
     if args.if_empty:
         url = async_database_url(get_settings().database_url)
-        if not asyncio.run(database_is_empty(url)):
+        try:
+            empty = asyncio.run(database_is_empty(url))
+        except SeedError as exc:
+            print(f"pagos seed: {exc}", file=sys.stderr)
+            return 2
+        if not empty:
             print("pagos seed: the database already holds a book; left as it is")
             return 0
     return int(seed_cli.run(args))
@@ -76,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "seed",
         help="fill the database with a deterministic, realistic loan book",
         description=seed_cli.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     seed_cli.add_arguments(seed)
     seed.add_argument(

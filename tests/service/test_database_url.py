@@ -92,3 +92,22 @@ def test_migrate_explains_a_bad_database_without_a_traceback(
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_seed_if_empty_before_migrating_says_what_to_do(tmp_path: Path) -> None:
+    result = _pagos("seed", "--if-empty", database_url=f"sqlite:///{tmp_path}/fresh.db")
+    assert result.returncode == 2
+    assert "pagos migrate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_seed_if_empty_leaves_a_seeded_database_alone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/book.db"
+    assert _pagos("migrate", database_url=url).returncode == 0
+    first = _pagos("seed", "--scale", "0.01", "--if-empty", database_url=url)
+    again = _pagos("seed", "--if-empty", database_url=url)
+    assert first.returncode == 0, first.stderr
+    assert (again.returncode, "left as it is" in again.stdout) == (0, True)
+    with sqlite3.connect(tmp_path / "book.db") as connection:
+        (clients,) = connection.execute("SELECT COUNT(*) FROM clients").fetchone()
+    assert 30 <= clients <= 60  # one seeding at scale 0.01, not two
