@@ -3,9 +3,7 @@ plain rows (asyncpg, no pagos code) for the calibration and invariant tests."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
@@ -14,12 +12,11 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import URL
 
-from service.db.migrate import upgrade
 from service.db.url import async_database_url
 from service.seed import SeedReport, seed_database
 from service.settings import Settings
+from tests.support.databases import create_pg_database, drop_pg_database
 
-PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TABLES = ("clients", "loans", "installments", "payments", "payment_allocations", "notifications")
 TODAY = date(2026, 11, 17)  # mid-month, so "this month" holds more than a couple of days
 TIME_ZONE = "America/Caracas"
@@ -27,26 +24,12 @@ TIME_ZONE = "America/Caracas"
 Rows = dict[str, list[dict[str, Any]]]
 
 
-async def _admin(statement: str) -> None:
-    connection = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def create_database(label: str, *, migrate: bool = True) -> str:
-    name = f"pagos_test_seed_{label}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    if migrate:
-        upgrade(async_database_url(dsn))
-    return dsn
+    return create_pg_database(f"seed_{label}", migrate=migrate)
 
 
 def drop_database(dsn: str) -> None:
-    name = dsn.rsplit("/", 1)[1]
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_pg_database(dsn)
 
 
 async def read_rows(dsn: str) -> Rows:
