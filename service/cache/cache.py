@@ -153,10 +153,7 @@ class Cache:
     async def _compute_across_workers(
         self, key: str, generation: int, namespace: Namespace, compute: Compute, on_redis: bool
     ) -> Any:
-        lock_key = f"{key}:g{generation}:lock"
-        token, backend = await self.store.run(
-            "lock", lambda b: b.acquire(lock_key, self.lock_ttl_seconds), try_redis=on_redis
-        )
+        lock_key, token, backend = await self._lock(key, generation, on_redis)
         if token is None:
             found = await self._wait_for_value(key, generation, namespace)
             if found is not None:
@@ -179,6 +176,15 @@ class Cache:
             if token is not None:
                 await self._release(lock_key, token, backend)
         return value
+
+    async def _lock(self, key: str, generation: int, on_redis: bool) -> tuple[str, str | None, str]:
+        """The single-flight lock of one key and generation: its key, our token (None when
+        another holds it) and the backend that answered."""
+        lock_key = f"{key}:g{generation}:lock"
+        token, backend = await self.store.run(
+            "lock", lambda b: b.acquire(lock_key, self.lock_ttl_seconds), try_redis=on_redis
+        )
+        return lock_key, token, backend
 
     async def _compute_and_store(
         self, key: str, generation: int, namespace: Namespace, compute: Compute, backend: str
@@ -232,10 +238,7 @@ class Cache:
     async def _refresh(
         self, key: str, generation: int, namespace: Namespace, compute: Compute, on_redis: bool
     ) -> None:
-        lock_key = f"{key}:g{generation}:lock"
-        token, backend = await self.store.run(
-            "lock", lambda b: b.acquire(lock_key, self.lock_ttl_seconds), try_redis=on_redis
-        )
+        lock_key, token, backend = await self._lock(key, generation, on_redis)
         if token is None:
             return  # another worker is refreshing it
         try:
