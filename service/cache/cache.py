@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -275,41 +273,6 @@ class Cache:
             if await self._bump_in_redis(namespace):
                 self._pending_invalidations.discard(namespace)
                 logger.info("cache_invalidation_applied", namespace=namespace)
-
-    def state(self) -> dict[str, Any]:
-        return {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            **self.store.state(),
-            "hits": self.counts["hit"],
-            "stale": self.counts["stale"],
-            "misses": self.counts["miss"],
-            "pending_invalidations": sorted(self._pending_invalidations),
-            "updated_at": time.time(),
-        }
-
-    async def publish_state(self, ttl_seconds: float) -> None:
-        """Say, in Redis, how this worker's cache is doing (``GET /api/v1/ops/cache``)."""
-        if self.store.redis is None or self.store.serving != "redis":
-            return
-        key = f"{self.prefix}:cache:workers:{socket.gethostname()}:{os.getpid()}"
-        try:
-            await self.store.redis.set(key, orjson.dumps(self.state()), ttl_seconds)
-        except REDIS_FAILURES:
-            self.metrics.cache_errors.labels("redis", "publish").inc()
-
-    async def worker_states(self) -> list[dict[str, Any]]:
-        """Every live worker's published state (this worker's own when Redis is away)."""
-        if self.store.redis is None or self.store.serving != "redis":
-            return [self.state()]
-        client = self.store.redis.client
-        try:
-            keys = [k async for k in client.scan_iter(match=f"{self.prefix}:cache:workers:*")]
-            values = await client.mget(keys) if keys else []
-        except REDIS_FAILURES:
-            self.metrics.cache_errors.labels("redis", "states").inc()
-            return [self.state()]
-        return [orjson.loads(v) for v in values if v is not None]
 
     async def close(self) -> None:
         for task in list(self._refreshing.values()):

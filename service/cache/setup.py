@@ -8,6 +8,7 @@ import contextlib
 from service.cache.backends import MemoryBackend, RedisBackend, redis_client
 from service.cache.cache import Cache, Namespace
 from service.cache.failover import FailoverBackend
+from service.cache.states import publish_state
 from service.settings import Settings
 
 
@@ -51,7 +52,7 @@ async def open_cache(settings: Settings) -> Cache:
         lock_ttl_seconds=settings.cache_lock_ttl_seconds,
         lock_wait_seconds=settings.cache_lock_wait_seconds,
     )
-    await cache.publish_state(ttl_seconds=3 * settings.cache_probe_interval_seconds)
+    await publish_state(cache, ttl_seconds=3 * settings.cache_probe_interval_seconds)
     return cache
 
 
@@ -60,7 +61,7 @@ async def keep_cache(cache: Cache, interval_seconds: float) -> None:
     while True:
         await asyncio.sleep(interval_seconds)
         await cache.store.probe_if_allowed()
-        await cache.publish_state(ttl_seconds=3 * interval_seconds)
+        await publish_state(cache, ttl_seconds=3 * interval_seconds)
 
 
 async def close_cache(cache: Cache, upkeep: asyncio.Task[None]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from service.auth import ReadAccess
+from service.cache.states import worker_states
 from service.deps import CacheDep
 
 router = APIRouter(prefix="/api/v1/ops", tags=["ops"])
@@ -22,7 +23,7 @@ def hit_ratio(hits: int, stale: int, misses: int) -> float | None:
 
 @router.get("/cache")
 async def cache_state(_: ReadAccess, cache: CacheDep) -> dict[str, Any]:
-    workers = sorted(await cache.worker_states(), key=lambda w: (w["host"], w["pid"]))
+    workers = sorted(await worker_states(cache), key=lambda w: (w["host"], w["pid"]))
     backends: dict[str, int] = {}
     for worker in workers:
         backends[worker["backend"]] = backends.get(worker["backend"], 0) + 1
