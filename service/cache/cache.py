@@ -68,6 +68,7 @@ class Cache:
         self.lock_wait_seconds = lock_wait_seconds
         self.metrics = metrics
         self.counts = {"hit": 0, "stale": 0, "miss": 0}
+        self._counters: dict[tuple[str, str, str], Any] = {}
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._refreshing: dict[str, asyncio.Task[None]] = {}
         self._pending_invalidations: set[str] = set()
@@ -104,12 +105,16 @@ class Cache:
 
     def _count(self, outcome: str, namespace: Namespace, backend: str) -> None:
         self.counts[outcome] += 1
-        counter = {
-            "hit": self.metrics.cache_hits,
-            "stale": self.metrics.cache_stale_served,
-            "miss": self.metrics.cache_misses,
-        }[outcome]
-        counter.labels(namespace.name, backend).inc()
+        key = (outcome, namespace.name, backend)
+        counter = self._counters.get(key)
+        if counter is None:  # labelled once: on the hit path every microsecond shows
+            family = {
+                "hit": self.metrics.cache_hits,
+                "stale": self.metrics.cache_stale_served,
+                "miss": self.metrics.cache_misses,
+            }[outcome]
+            counter = self._counters[key] = family.labels(namespace.name, backend)
+        counter.inc()
 
     def _decode(self, raw: bytes, backend: str, *, quiet: bool = False) -> Entry | None:
         try:

@@ -47,10 +47,15 @@ def _untag(value: Any) -> Any:
             return datetime.fromisoformat(value["v"])
         if kind == "date":
             return date.fromisoformat(value["v"])
-        return {key: _untag(item) for key, item in value.items()}
+        return {
+            key: _untag(item) if type(item) in _CONTAINERS else item for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_untag(item) for item in value]
+        return [_untag(item) if type(item) in _CONTAINERS else item for item in value]
     return value
+
+
+_CONTAINERS = (dict, list)
 
 
 def encode(entry: Entry) -> bytes:
