@@ -18,32 +18,43 @@ router = APIRouter(tags=["kpis"])
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
+def _ascii_number(raw: str, max_digits: int) -> int | None:
+    """ASCII digits only: ``str.isdigit`` also takes '²' and '٣', which ``int`` refuses or
+    reads as another number."""
+    text = raw.strip()
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def _parse_month(raw: str | None, default: int) -> int:
     if raw is None:
         return default
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= 12:
+    month = _ascii_number(raw, 2)
+    if month is None or not 1 <= month <= 12:
         raise BadRequest(
             "mes must be an integer from 1 to 12",
-            [{"field": "mes", "message": f"expected 1..12, got {raw!r}"}],
+            [{"field": "mes", "message": f"expected 1..12, got {raw[:20]!r}"}],
         )
-    return int(raw)
+    return month
 
 
 def _parse_year(año: str | None, anio: str | None, default: int) -> int:
     if año is not None and anio is not None and año.strip() != anio.strip():
         raise BadRequest(
             "año and anio disagree; give one of them",
-            [{"field": "año", "message": f"año={año!r} but anio={anio!r}"}],
+            [{"field": "año", "message": f"año={año[:20]!r} but anio={anio[:20]!r}"}],
         )
     raw = año if año is not None else anio
     if raw is None:
         return default
-    if not raw.strip().isdigit() or not MIN_YEAR <= int(raw) <= MAX_YEAR:
+    year = _ascii_number(raw, 4)
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
         raise BadRequest(
             f"año must be a four-digit year between {MIN_YEAR} and {MAX_YEAR}",
-            [{"field": "año", "message": f"expected a year, got {raw!r}"}],
+            [{"field": "año", "message": f"expected a year, got {raw[:20]!r}"}],
         )
-    return int(raw)
+    return year
 
 
 @router.get("/api/v1/pagos/kpis")

@@ -163,6 +163,11 @@ async def test_anio_is_an_alias_of_año(edge_book: tuple[str, Book], cache_prefi
         ({"año": "20x5"}, "año"),
         ({"anio": "99999"}, "año"),
         ({"año": "2025", "anio": "2024"}, "año"),
+        ({"mes": "²"}, "mes"),  # a digit to str.isdigit, not to int()
+        ({"mes": "٣"}, "mes"),  # Arabic-Indic three
+        ({"mes": "９" * 5000}, "mes"),  # longer than int() parses
+        ({"año": "²²²²"}, "año"),
+        ({"anio": "２０２６"}, "año"),  # fullwidth digits
     ],
 )
 async def test_bad_month_or_year_is_a_422_naming_the_field(
