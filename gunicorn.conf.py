@@ -18,6 +18,7 @@ _metrics_dir = _settings.prometheus_multiproc_dir or (
     Path(tempfile.gettempdir()) / f"pagos-prometheus-{_settings.port}"
 )
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+_metrics_dir.mkdir(parents=True, exist_ok=True)  # the master counts into it before on_starting
 get_settings.cache_clear()  # workers must see the directory in their settings too
 
 # Only now may prometheus_client be imported (telemetry imports it): imported earlier, the

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from service.db.failures import DATABASE_FAILURES
 from service.db.url import InvalidDatabaseURL, async_database_url
-from service.errors import DATABASE_FAILURES
 from service.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +117,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prepare_metrics_dir() -> None:
+    """prometheus_client writes into PROMETHEUS_MULTIPROC_DIR as soon as metrics are declared
+    (any subcommand imports them): a directory that is set but missing must not crash us."""
+    try:
+        directory = get_settings().prometheus_multiproc_dir
+    except ValidationError:
+        return  # said clearly when the subcommand reads its settings
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _prepare_metrics_dir()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

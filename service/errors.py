@@ -17,24 +17,15 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.db.failures import DATABASE_FAILURES
 from service.responses import MoneyJSONResponse
 from telemetry.metrics import METRICS
 from telemetry.middleware import STATE_REQUEST_ID
 
 logger = structlog.get_logger("service.errors")
 
-# What an unreachable, overloaded or vanished database looks like from SQLAlchemy/asyncpg.
-DATABASE_FAILURES: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    PoolTimeoutError,
-    OSError,
-    TimeoutError,
-)
 
 
 class PagosError(Exception):

@@ -111,3 +111,15 @@ def test_seed_if_empty_leaves_a_seeded_database_alone(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "book.db") as connection:
         (clients,) = connection.execute("SELECT COUNT(*) FROM clients").fetchone()
     assert 30 <= clients <= 60  # one seeding at scale 0.01, not two
+
+
+def test_a_missing_metrics_directory_is_created_not_a_crash(tmp_path: Path) -> None:
+    missing = tmp_path / "not" / "yet"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGOS_")}
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(missing)
+    result = subprocess.run(
+        [PAGOS, "token", "create", "--scope", "read"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert missing.is_dir()
