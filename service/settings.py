@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     cache_notifications_ttl_seconds: float = Field(default=30, gt=0)
     cache_notifications_stale_ttl_seconds: float = Field(default=300, gt=0)
     cache_memory_max_entries: int = Field(default=1024, ge=1)
+    # While Redis is away each worker's memory cache cannot see the others' writes, so what it
+    # keeps lives at most this long: a write shows everywhere within this time.
+    cache_memory_ttl_seconds: float = Field(default=5.0, gt=0)
     # Single-flight across workers: the lock expires by itself if its owner dies; the others
     # wait at most this long for the owner's value before computing themselves.
     cache_lock_ttl_seconds: float = Field(default=5.0, gt=0)

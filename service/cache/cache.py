@@ -18,7 +18,7 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import structlog
@@ -40,8 +40,7 @@ class Namespace:
     stale_seconds: float  # how long a value is kept at all; ≥ fresh_seconds
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(NamedTuple):
     value: Any
     outcome: str  # "hit", "stale" or "miss": the X-Cache header
     backend: str
@@ -60,12 +59,14 @@ class Cache:
         *,
         lock_ttl_seconds: float = 5.0,
         lock_wait_seconds: float = 1.0,
+        memory_ttl_seconds: float = 5.0,
         metrics: Metrics = METRICS,
     ) -> None:
         self.store = store
         self.prefix = prefix
         self.lock_ttl_seconds = lock_ttl_seconds
         self.lock_wait_seconds = lock_wait_seconds
+        self.memory_ttl_seconds = memory_ttl_seconds
         self.metrics = metrics
         self.counts = {"hit": 0, "stale": 0, "miss": 0}
         self._counters: dict[tuple[str, str, str], Any] = {}
@@ -197,12 +198,20 @@ class Cache:
         self.metrics.cache_compute_duration.labels(namespace.name).observe(
             time.perf_counter() - started
         )
-        raw = encode(Entry(value, time.time() + namespace.fresh_seconds, generation))
-        await self.store.run(
-            "set",
-            lambda b: b.set(key, raw, namespace.stale_seconds),
-            try_redis=backend == "redis",
-        )
+        now = time.time()
+
+        async def put(store: Backend) -> None:
+            if store.name == "memory":
+                # a worker's memory does not see other workers' writes: keep it briefly
+                ttl = min(namespace.stale_seconds, self.memory_ttl_seconds)
+                fresh_until = now + min(namespace.fresh_seconds, ttl)
+                await store.set(key, encode(Entry(value, fresh_until, generation)), ttl)
+            else:
+                fresh_until = now + namespace.fresh_seconds
+                raw = encode(Entry(value, fresh_until, generation))
+                await store.set(key, raw, namespace.stale_seconds)
+
+        await self.store.run("set", put, try_redis=backend == "redis")
         return value
 
     async def _release(self, lock_key: str, token: str, backend: str) -> None:

@@ -3,10 +3,9 @@ Never pickle: a value written by one version of pagos must not execute in anothe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -14,8 +13,7 @@ FORMAT_VERSION = 2
 _TAG = "$t"
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a tuple: built on every hit, it must cost next to nothing
     value: Any
     fresh_until: float  # epoch seconds; after it the value is stale but may still be served
     generation: int = 0  # the namespace generation it was computed under

@@ -56,7 +56,9 @@ class FailoverBackend:
         return "open" if time.monotonic() < self.open_until else "half-open"
 
     def redis_allowed(self) -> bool:
-        return self.redis is not None and self.circuit != "open"
+        if self.consecutive_failures < self.failure_threshold:  # closed: the usual case
+            return self.redis is not None
+        return self.redis is not None and time.monotonic() >= self.open_until
 
     async def run(
         self, operation: str, action: Callable[[Backend], Awaitable[T]], *, try_redis: bool = True
@@ -70,7 +72,8 @@ class FailoverBackend:
             except REDIS_FAILURES as exc:
                 self._failed(operation, exc)
             else:
-                await self._succeeded()
+                if self.consecutive_failures or self.serving != "redis":
+                    await self._succeeded()
                 return result, "redis"
         reason = "redis not configured" if self.redis is None else "redis unavailable"
         self.select("memory", reason=reason)

@@ -51,6 +51,7 @@ async def open_cache(settings: Settings) -> Cache:
         settings.cache_prefix,
         lock_ttl_seconds=settings.cache_lock_ttl_seconds,
         lock_wait_seconds=settings.cache_lock_wait_seconds,
+        memory_ttl_seconds=settings.cache_memory_ttl_seconds,
     )
     await publish_state(cache, ttl_seconds=3 * settings.cache_probe_interval_seconds)
     return cache

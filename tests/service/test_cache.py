@@ -242,3 +242,28 @@ async def test_memory_with_a_single_worker_is_said_at_info_level(
     ]
     selected = [e for e in events if e["event"] == "cache_backend_selected"]
     assert [(e["backend"], e["level"]) for e in selected] == [("memory", "info")]
+
+
+async def test_memory_cache_forgets_within_its_ttl_what_other_workers_may_have_changed(
+    pg_url: str, cache_prefix: str
+) -> None:
+    await truncate_book(pg_url)
+    book = Book()
+    client_id = book.client()
+    book.notification(client_id, "ENVIADA", read=False)
+    await book.write(pg_url)
+    settings = settings_for(pg_url, cache_prefix, redis_url="", cache_memory_ttl_seconds=0.3)
+    summary = "/api/v1/notificaciones/estadisticas/resumen"
+    async with app_client(settings) as client:
+        first = await client.get(summary)
+        other = Book()  # a write this worker never heard of (another worker, Redis away)
+        other.clients = [{"id": 2, "cedula": "V20000002", "name": "Otra", "status": "ACTIVO"}]
+        other.notification(2, "FALLIDA", read=False)
+        other.notifications[0]["id"] = 2
+        await other.write(pg_url)
+        cached = await client.get(summary)
+        await asyncio.sleep(0.4)
+        later = await client.get(summary)
+    assert (first.json()["total"], cached.json()["total"]) == (1, 1)
+    assert cached.headers["x-cache"] == "hit"
+    assert (later.headers["x-cache"], later.json()["total"]) == ("miss", 2)
