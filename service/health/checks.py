@@ -36,6 +36,11 @@ class CheckResult:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def _forget(task: asyncio.Future[object]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: an abandoned probe's failure was already reported
+
+
 async def timed(
     name: str,
     probe: Callable[[], Awaitable[object]],
@@ -44,13 +49,19 @@ async def timed(
 ) -> CheckResult:
     started = time.perf_counter()
     error: str | None = None
-    try:
-        async with asyncio.timeout(timeout_seconds):
-            await probe()
-    except TimeoutError:
+    # The probe runs in its own task: when it overruns, it is cancelled and left to clean up
+    # in the background (closing a hung connection can take seconds), and the answer goes now.
+    task = asyncio.ensure_future(probe())
+    done, _ = await asyncio.wait({task}, timeout=timeout_seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(_forget)
         error = f"no answer within {timeout_seconds:g} s"
-    except failures as exc:
-        error = type(exc).__name__
+    else:
+        try:
+            task.result()
+        except failures as exc:
+            error = type(exc).__name__
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     if error is None:
         return CheckResult(name, "ok", latency_ms)
