@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
+        usage="pagos serve [-h] [-- GUNICORN_ARGS ...]",
         help="serve the API with gunicorn and uvicorn workers (gunicorn.conf.py)",
         description="Serve the API with gunicorn and WEB_CONCURRENCY uvicorn workers on "
         "PAGOS_HOST:PORT. Extra arguments after -- go to gunicorn.",
@@ -72,7 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser(
-        "migrate", help="apply the database migrations (PostgreSQL or SQLite, DATABASE_URL)"
+        "migrate",
+        help="apply the database migrations (PostgreSQL or SQLite, DATABASE_URL)",
+        description="Bring the database at DATABASE_URL (postgres://…, postgresql://… or "
+        "sqlite:///path) to the newest schema with the Alembic migrations in migrations/. "
+        "Safe to run again: applied migrations are skipped.",
     )
     migrate.set_defaults(handler=_migrate)
 
