@@ -58,6 +58,8 @@ def require_metrics_token(request: Request, credentials: BearerDep) -> None:
     expected = _settings(request).metrics_token
     if expected is None:
         return
-    given = credentials.credentials if credentials is not None else ""
+    if credentials is None:
+        raise Unauthorized("/metrics requires the metrics token", code="unauthorized")
+    given = credentials.credentials
     if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        raise Unauthorized("/metrics requires the metrics token", code="invalid_token")
+        raise Unauthorized("that is not the metrics token", code="invalid_token")

@@ -96,6 +96,9 @@ async def test_metrics_takes_its_own_token_when_configured(pg_url: str, cache_pr
     async with app_client(settings) as client:  # a user's read+write token is not enough
         with_user_token = await client.get("/metrics")
         scraper = await client.get("/metrics", headers={"Authorization": "Bearer scrape-me-please"})
+    async with app_client(settings, scopes=None) as client:
+        anonymous = await client.get("/metrics")
+    assert (anonymous.status_code, anonymous.json()["error"]) == (401, "unauthorized")
     assert with_user_token.status_code == 401
     assert with_user_token.json()["error"] == "invalid_token"
     assert scraper.status_code == 200 and "http_server_request_duration_seconds" in scraper.text
