@@ -133,10 +133,12 @@ class TelemetryMiddleware:
         span = trace.get_current_span()  # the server span, when tracing is on
         if span.is_recording():
             span.set_attribute("http.request_id", request_id)
+        error: str | None = None
         try:
             await self.app(scope, receive, send_with_telemetry)
-        except BaseException:
+        except BaseException as exc:
             status = 500
+            error = type(exc).__name__
             raise
         finally:
             duration = time.perf_counter() - started
@@ -152,6 +154,7 @@ class TelemetryMiddleware:
                 sent_bytes,
                 content_type,
                 cache_outcome,
+                error,
             )
             structlog.contextvars.unbind_contextvars("request_id")
 
@@ -166,24 +169,32 @@ class TelemetryMiddleware:
         sent_bytes: int,
         content_type: bytes,
         cache_outcome: str | None,
+        error: str | None = None,
     ) -> None:
+        # an exception that escaped the app is answered further out (the server's 500): its
+        # bytes are not ours to count
+        unanswered = error is not None and sent_bytes == 0
         if route not in self.config.unmeasured_routes:
             timer, sizer = self._histograms(method, route, str(status))
             timer.observe(duration)
-            sizer.observe(sent_bytes)
+            if not unanswered:
+                sizer.observe(sent_bytes)
         fields: dict[str, Any] = {
             "method": method,
             "route": route,
             "path": scope["path"],
             "status": status,
             "duration_ms": round(duration * 1000, 2),
-            "response_bytes": sent_bytes,
+            "response_bytes": None if unanswered else sent_bytes,
             "worker_pid": self.pid,
         }
         fields["trace_id"], fields["span_id"] = span_ids(span)
         if cache_outcome is not None:
             fields["cache"] = cache_outcome
-        logger.info("request", **fields)
+        if error is not None:
+            logger.error("request", error=error, **fields)
+        else:
+            logger.info("request", **fields)
 
         threshold = self.config.slow_threshold(route)
         if duration > threshold and route not in self.config.unmeasured_routes:

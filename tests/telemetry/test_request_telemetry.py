@@ -113,12 +113,16 @@ async def test_route_templates_label_requests_and_unmatched_paths_share_one_labe
 
 
 async def test_an_exception_is_recorded_as_a_500_and_reaches_the_error_handling(
-    metrics: Metrics,
+    metrics: Metrics, capfd: pytest.CaptureFixture[str]
 ) -> None:
+    configure_logging(json_lines=True)
     response = await call(bare_app(metrics), "/boom")
     assert response.status_code == 500
     count = "http_server_request_duration_seconds_count"
     assert sample_value(exposition(metrics), count, route="/boom", status_code="500") == 1
+    (line,) = [e for e in read_events(capfd) if e["event"] == "request"]
+    assert (line["status"], line["level"], line["error"]) == (500, "error", "RuntimeError")
+    assert line["response_bytes"] is None  # sent further out, by the server: not counted as 0
 
 
 async def test_health_is_left_out_of_the_latency_histogram(metrics: Metrics) -> None:
