@@ -1,8 +1,9 @@
 """The cache's hit path against a raw redis-py GET of the same value (not a test).
 
 Both go to the same local Redis through the same kind of client (redis.asyncio, hiredis),
-interleaved in blocks within one run. Target: pagos's hit ≤ 1.3x the raw GET. Then the time
-from Redis failing (its server killed) to the first answer served from memory.
+interleaved in blocks within one run; the ratio is taken within each round (both sides
+measured back to back), then the median. Target: pagos's hit ≤ 1.3x the raw GET. Then the
+time from Redis failing (its server killed) to the first answer served from memory.
 
     .venv/bin/python bench/cache.py [--rounds 20] [--block 500]
 """
@@ -49,7 +50,7 @@ def new_cache(url: str, prefix: str) -> Cache:
     return Cache(store, prefix)
 
 
-async def hit_path(rounds: int, block: int, url: str) -> tuple[float, float]:
+async def hit_path(rounds: int, block: int, url: str) -> tuple[float, float, float]:
     cache = new_cache(url, f"bench-{uuid.uuid4().hex[:8]}")
     await cache.store.probe()
     await cache.get_or_compute(NAMESPACE, PARAMS, compute)  # warm: now every lookup is a hit
@@ -72,7 +73,8 @@ async def hit_path(rounds: int, block: int, url: str) -> tuple[float, float]:
         await raw_client.delete(stale_key)
     await raw_client.aclose()
     await cache.store.redis.client.aclose()  # type: ignore[union-attr]
-    return statistics.median(pagos_us), statistics.median(raw_us)
+    ratios = [ours / theirs for ours, theirs in zip(pagos_us, raw_us, strict=True)]
+    return statistics.median(pagos_us), statistics.median(raw_us), statistics.median(ratios)
 
 
 async def failover_time(server_url: str, kill: object) -> float:
@@ -92,14 +94,13 @@ def main() -> int:
     parser.add_argument("--block", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory, redis_server(Path(directory)) as server:
-        pagos_us, raw_us = asyncio.run(hit_path(args.rounds, args.block, server.url))
+        pagos_us, raw_us, ratio = asyncio.run(hit_path(args.rounds, args.block, server.url))
         failover_ms = asyncio.run(failover_time(server.url, server.stop))
-    ratio = pagos_us / raw_us
     print(f"hit path, median of {args.rounds} interleaved blocks of {args.block}:")
     print(f"  raw redis-py GET        {raw_us:8.1f} µs")
     print(f"  pagos cache hit         {pagos_us:8.1f} µs")
     verdict = "met" if ratio <= 1.3 else "MISSED"
-    print(f"  ratio                   {ratio:8.2f}x  (target ≤ 1.30x: {verdict})")
+    print(f"  ratio (median of the rounds' ratios) {ratio:5.2f}x  (target ≤ 1.30x: {verdict})")
     print(f"Redis killed → first answer from memory: {failover_ms:.1f} ms")
     return 0
 
