@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,7 +96,7 @@ class TelemetryMiddleware:
             await self.app(scope, receive, send)
             return
 
-        request_id = incoming_request_id(scope["headers"]) or uuid.uuid4().hex
+        request_id = incoming_request_id(scope["headers"]) or os.urandom(16).hex()
         state = scope.setdefault("state", {})
         state[STATE_REQUEST_ID] = request_id
         method = scope["method"]
