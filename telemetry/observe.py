@@ -103,7 +103,10 @@ def local_prometheus(
         "--log.level=warn",
     ]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        # its own session: a Ctrl-C meant for the caller reaches it as our SIGTERM, in order
+        process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     server = LocalPrometheus(process, f"http://127.0.0.1:{port}", log_path)
     try:
         deadline = time.monotonic() + timeout_seconds
@@ -124,6 +127,15 @@ def _stop(process: subprocess.Popen[bytes], timeout_seconds: float = 15.0) -> No
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def ui_prefix(url: str) -> str:
+    """Debian's build serves only the classic web pages, under ``/classic``."""
+    try:
+        with urllib.request.urlopen(url + "/classic/alerts", timeout=2) as answer:
+            return "/classic" if answer.status == 200 else ""
+    except (urllib.error.URLError, OSError):
+        return ""
 
 
 GRAFANA_HELP = """\
@@ -156,12 +168,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         scrape_interval_seconds=args.interval,
         evaluation_interval_seconds=args.interval,
     )
-    app = subprocess.Popen(command, env=os.environ.copy()) if command else None
+    app = (
+        subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
+        if command
+        else None
+    )
     try:
         with local_prometheus(config, directory, args.port) as prometheus:
             url = prometheus.url
+            pages = url + ui_prefix(url)
             print(f"pagos:      http://{args.target}  (metrics: http://{args.target}/metrics)")
-            print(f"Prometheus: {url}  (alerts: {url}/alerts, rules: {url}/rules)")
+            print(f"Prometheus: {pages}/graph  (alerts: {pages}/alerts, rules: {pages}/rules)")
             print(f"            config and data in {directory}")
             print(GRAFANA_HELP.format(prometheus=url, root=ROOT))
             print("Ctrl-C stops both.", flush=True)
