@@ -161,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- the app's command")
     args = parser.parse_args(argv)
     command = [part for part in args.command if part != "--"]
+    # stopped by a process manager or `kill`: the same clean exit as Ctrl-C
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with it ignored
     directory = Path(tempfile.mkdtemp(prefix="pagos-observe-"))
     config = prometheus_config(
         [args.target],
