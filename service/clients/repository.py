@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api import PageParams
 from service.db.models import Client
+from service.types import ascii_digits
 
 
 async def client_by_id(session: AsyncSession, client_id: int) -> Client | None:
@@ -23,7 +24,7 @@ async def client_by_cedula(session: AsyncSession, cedula: str) -> Client | None:
 
 def _search(term: str) -> ColumnElement[bool]:
     needle = term.strip().lower()
-    compact = needle.replace(".", "").replace("-", "").replace(" ", "").upper()
+    compact = ascii_digits(needle).replace(".", "").replace("-", "").replace(" ", "").upper()
     return or_(
         Client.cedula.startswith(compact, autoescape=True),
         func.lower(Client.name).contains(needle, autoescape=True),

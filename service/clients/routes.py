@@ -17,6 +17,7 @@ from service.db.models import Client
 from service.deps import SessionDep, SettingsDep
 from service.domain import ClientStatus
 from service.responses import MoneyJSONResponse
+from service.types import Id, Line
 
 router = APIRouter(prefix="/api/v1/clientes", tags=["clientes"])
 
@@ -58,7 +59,7 @@ async def clients(
     settings: SettingsDep,
     page: PageDep,
     search: Annotated[
-        str | None, Query(max_length=100, description="cédula prefix or part of the name")
+        Line | None, Query(max_length=100, description="cédula prefix or part of the name")
     ] = None,
     estado: ClientStatus | None = None,
 ) -> MoneyJSONResponse:
@@ -68,7 +69,7 @@ async def clients(
 
 @router.get("/{client_id}")
 async def client(
-    _: ReadAccess, client_id: int, session: SessionDep, settings: SettingsDep
+    _: ReadAccess, client_id: Id, session: SessionDep, settings: SettingsDep
 ) -> MoneyJSONResponse:
     found = await client_by_id(session, client_id)
     if found is None:

@@ -12,24 +12,27 @@ from pydantic import BaseModel, Field, field_validator
 from service.api import render_instant
 from service.db.models import Client
 from service.domain import ClientStatus
+from service.types import Line, Words, ascii_digits
 
-# a letter (V, E, J, P, G) and 5 to 12 digits; dots, dashes and spaces are dropped
-_CEDULA = re.compile(r"^[VEJPG]?\d{5,12}$")
+# a letter (V, E, J, P, G) and 5 to 12 ASCII digits; dots, dashes and spaces are dropped
+_CEDULA = re.compile(r"^[VEJPG]?[0-9]{5,12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def normalise_cedula(value: str) -> str:
-    cleaned = re.sub(r"[\s.\-]", "", value).upper()
+    """``v-12.345.678``, ``V１２３４５６７８`` and ``V١٢٣٤٥٦٧٨`` are all ``V12345678``: one
+    national id, one client."""
+    cleaned = re.sub(r"[\s.\-]", "", ascii_digits(value)).upper()
     if not _CEDULA.match(cleaned):
         raise ValueError("expected a cédula such as V12345678")
     return cleaned
 
 
 class ClientCreate(BaseModel):
-    cedula: Annotated[str, Field(min_length=1, max_length=20)]
-    nombres: Annotated[str, Field(min_length=1, max_length=200)]
-    email: Annotated[str | None, Field(max_length=200)] = None
-    telefono: Annotated[str | None, Field(max_length=40)] = None
+    cedula: Annotated[Line, Field(min_length=1, max_length=20)]
+    nombres: Annotated[Words, Field(min_length=1, max_length=200)]
+    email: Annotated[Line | None, Field(max_length=200)] = None
+    telefono: Annotated[Line | None, Field(max_length=40)] = None
     estado: ClientStatus = ClientStatus.ACTIVO
 
     @field_validator("cedula")

@@ -19,6 +19,7 @@ from service.loans.repository import loan_installments, loan_with_cedula
 from service.loans.schemas import LoanCreate, LoanStatusChange, installment_json, loan_json
 from service.loans.service import change_status, create_loan
 from service.responses import MoneyJSONResponse
+from service.types import Id
 from service.writes import KPIS, invalidate_on_commit, log_on_commit
 
 router = APIRouter(prefix="/api/v1/prestamos", tags=["prestamos"])
@@ -77,7 +78,7 @@ def _touches_book(before: LoanStatus, after: LoanStatus) -> bool:
 @router.patch("/{loan_id}/estado")
 async def set_status(
     _: WriteAccess,
-    loan_id: int,
+    loan_id: Id,
     body: LoanStatusChange,
     session: SessionDep,
     cache: CacheDep,
@@ -95,7 +96,7 @@ async def set_status(
 
 @router.get("/{loan_id}")
 async def loan(
-    _: ReadAccess, loan_id: int, session: SessionDep, settings: SettingsDep
+    _: ReadAccess, loan_id: Id, session: SessionDep, settings: SettingsDep
 ) -> MoneyJSONResponse:
     found = await loan_with_cedula(session, loan_id)
     if found is None:
@@ -106,7 +107,7 @@ async def loan(
 
 @router.get("/{loan_id}/cuotas")
 async def installments(
-    _: ReadAccess, loan_id: int, session: SessionDep, settings: SettingsDep
+    _: ReadAccess, loan_id: Id, session: SessionDep, settings: SettingsDep
 ) -> MoneyJSONResponse:
     if await loan_with_cedula(session, loan_id) is None:
         raise LoanNotFound(f"no loan with id {loan_id}")

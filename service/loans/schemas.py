@@ -9,25 +9,28 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from service.api import PositiveMoney, parse_date, render_date, render_instant
+from service.api import parse_date, render_date, render_instant
 from service.db.models import Installment, Loan
 from service.domain import Frequency, LoanStatus
 from service.loans.rules import days_late, installment_status
+from service.types import Amount, AsciiDecimal, Day, Id, Line
 
-StrictDate = Annotated[date, BeforeValidator(parse_date)]
+StrictDay = Annotated[Day, BeforeValidator(parse_date)]
 MAX_INSTALLMENTS = 600
+MAX_ANNUAL_RATE = Decimal("100")  # % a year; above it is a typo (999 for 9.99), not a loan
 
 
 class LoanCreate(BaseModel):
-    cliente_id: Annotated[int | None, Field(ge=1)] = None
-    cedula: Annotated[str | None, Field(max_length=20)] = None
-    total_financiamiento: PositiveMoney
+    cliente_id: Id | None = None
+    cedula: Annotated[Line | None, Field(max_length=20)] = None
+    total_financiamiento: Amount
     numero_cuotas: Annotated[int, Field(ge=1, le=MAX_INSTALLMENTS, strict=True)]
     modalidad_pago: Frequency
     tasa_interes: Annotated[
-        Decimal, Field(ge=0, le=Decimal("999.99"), decimal_places=2, allow_inf_nan=False)
+        AsciiDecimal, Field(ge=0, le=MAX_ANNUAL_RATE, decimal_places=2, allow_inf_nan=False)
     ] = Decimal("0")
-    fecha_base_calculo: StrictDate | None = None  # default: today in business time
+    # default: today in business time; the last due date must fall by 2999-12-31 too
+    fecha_base_calculo: StrictDay | None = None
 
 
 class LoanStatusChange(BaseModel):

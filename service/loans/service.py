@@ -14,7 +14,28 @@ from service.errors import BadRequest
 from service.loans.errors import LoanNotFound, LoanNotPaid, TransitionNotAllowed
 from service.loans.repository import loan_installments, loan_with_cedula
 from service.loans.rules import TRANSITIONS
-from service.loans.schedule import build_schedule
+from service.loans.schedule import Schedule, build_schedule
+from service.types import LAST_DAY, MAX_MONEY, in_window
+
+
+def _check_fits(schedule: Schedule) -> None:
+    """Every installment storable in Numeric(14,2) and due inside the calendar window."""
+    if any(amount <= 0 for amount in schedule.amounts):
+        raise BadRequest(
+            "the principal is too small for that many installments",
+            [{"field": "numero_cuotas", "message": "every installment must be at least 0.01"}],
+        )
+    if any(amount > MAX_MONEY for amount in schedule.amounts):
+        message = f"an installment would exceed {MAX_MONEY}; lend less or in more installments"
+        raise BadRequest(
+            f"total_financiamiento: {message}",
+            [{"field": "total_financiamiento", "message": message}],
+        )
+    if not all(in_window(day) for day in schedule.due_dates):
+        message = f"the last installment would be due after {LAST_DAY}"
+        raise BadRequest(
+            f"fecha_base_calculo: {message}", [{"field": "fecha_base_calculo", "message": message}]
+        )
 
 
 async def create_loan(
@@ -27,11 +48,7 @@ async def create_loan(
     base_date: date,
 ) -> tuple[Loan, list[Installment]]:
     schedule = build_schedule(principal, annual_rate, count, frequency, base_date)
-    if any(amount <= 0 for amount in schedule.amounts):
-        raise BadRequest(
-            "the principal is too small for that many installments",
-            [{"field": "numero_cuotas", "message": "every installment must be at least 0.01"}],
-        )
+    _check_fits(schedule)
     loan = Loan(
         client_id=client.id,
         principal=principal,

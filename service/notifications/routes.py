@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from service.api import PageDep, page_response
 from service.auth import ReadAccess, WriteAccess
@@ -29,6 +29,7 @@ from service.notifications.schemas import (
     notification_json,
 )
 from service.responses import MoneyJSONResponse
+from service.types import Id
 from service.writes import NOTIFICATIONS, invalidate_on_commit
 from telemetry.middleware import mark_empty_result
 
@@ -97,7 +98,7 @@ async def create_notification(
 @router.patch("/api/v1/notificaciones/{notification_id}")
 async def update_notification(
     _: WriteAccess,
-    notification_id: int,
+    notification_id: Id,
     body: NotificationUpdate,
     session: SessionDep,
     cache: CacheDep,
@@ -133,7 +134,7 @@ async def notifications(
     session: SessionDep,
     settings: SettingsDep,
     page: PageDep,
-    cliente_id: Annotated[int | None, Query(ge=1)] = None,
+    cliente_id: Id | None = None,
     estado: NotificationStatus | None = None,
     tipo: NotificationChannel | None = None,
     leida: bool | None = None,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 from service.api import render_instant
 from service.db.models import Notification
 from service.domain import NotificationChannel, NotificationStatus
+from service.types import Id, Line
 
 # ENVIADA and CANCELADA are final; a FALLIDA one may be queued again
 TRANSITIONS: dict[NotificationStatus, tuple[NotificationStatus, ...]] = {
@@ -25,9 +26,9 @@ TRANSITIONS: dict[NotificationStatus, tuple[NotificationStatus, ...]] = {
 
 
 class NotificationCreate(BaseModel):
-    cliente_id: Annotated[int, Field(ge=1)]
+    cliente_id: Id
     tipo: NotificationChannel
-    asunto: Annotated[str, Field(min_length=1, max_length=200)]
+    asunto: Annotated[Line, Field(min_length=1, max_length=200)]  # one line: an e-mail header
     estado: NotificationStatus = NotificationStatus.PENDIENTE
 
 

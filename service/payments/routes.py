@@ -23,12 +23,13 @@ from service.payments.repository import PaymentFilters, list_payments, payment_r
 from service.payments.schemas import PaymentCreate, allocation_json, payment_json
 from service.payments.service import Application, deactivate, reconcile, record_payment
 from service.responses import MoneyJSONResponse
+from service.types import Day, Id, Line
 from service.writes import KPIS, invalidate_on_commit, log_on_commit
 
 router = APIRouter(prefix="/api/v1/pagos", tags=["pagos"])
 ENDPOINT_CREATE = "POST /api/v1/pagos"
 IdempotencyKeyHeader = Annotated[
-    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    Line | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
 ]
 
 
@@ -89,7 +90,7 @@ async def _answer(
 
 @router.post("/{payment_id}/conciliar")
 async def reconcile_payment(
-    _: WriteAccess, payment_id: int, session: SessionDep, cache: CacheDep, settings: SettingsDep
+    _: WriteAccess, payment_id: Id, session: SessionDep, cache: CacheDep, settings: SettingsDep
 ) -> MoneyJSONResponse:
     application = await reconcile(session, payment_id, settings.tz)
     invalidate_on_commit(session, cache, KPIS)
@@ -107,7 +108,7 @@ async def reconcile_payment(
 
 @router.delete("/{payment_id}")
 async def delete_payment(
-    _: WriteAccess, payment_id: int, session: SessionDep, cache: CacheDep, settings: SettingsDep
+    _: WriteAccess, payment_id: Id, session: SessionDep, cache: CacheDep, settings: SettingsDep
 ) -> MoneyJSONResponse:
     reversed_ = await deactivate(session, payment_id, settings.tz)
     invalidate_on_commit(session, cache, KPIS)
@@ -133,11 +134,11 @@ async def payments(
     session: SessionDep,
     settings: SettingsDep,
     page: PageDep,
-    cliente_id: Annotated[int | None, Query(ge=1)] = None,
-    cedula: Annotated[str | None, Query(max_length=20)] = None,
-    prestamo_id: Annotated[int | None, Query(ge=1)] = None,
-    fecha_desde: Annotated[date | None, Query(description="first business day, YYYY-MM-DD")] = None,
-    fecha_hasta: Annotated[date | None, Query(description="last business day, inclusive")] = None,
+    cliente_id: Id | None = None,
+    cedula: Annotated[Line | None, Query(max_length=20)] = None,
+    prestamo_id: Id | None = None,
+    fecha_desde: Annotated[Day | None, Query(description="first business day, YYYY-MM-DD")] = None,
+    fecha_hasta: Annotated[Day | None, Query(description="last business day, inclusive")] = None,
     conciliado: bool | None = None,
     activo: bool | None = None,
 ) -> MoneyJSONResponse:

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from service.api import PositiveMoney, parse_instant, render_instant
+from service.api import parse_instant, render_instant
 from service.db.models import Payment
+from service.types import Amount, Id, InstantInWindow, Line
 
-Instant = Annotated[datetime, BeforeValidator(parse_instant)]
+Instant = Annotated[InstantInWindow, BeforeValidator(parse_instant)]
 
 
 class PaymentCreate(BaseModel):
-    cedula: Annotated[str, Field(min_length=1, max_length=20)]
-    prestamo_id: Annotated[int | None, Field(ge=1)] = None
-    fecha_pago: Instant  # with an offset, or business time without one
-    monto_pagado: PositiveMoney
-    numero_documento: Annotated[str | None, Field(max_length=100)] = None
+    cedula: Annotated[Line, Field(min_length=1, max_length=20)]
+    prestamo_id: Id | None = None
+    fecha_pago: Instant  # with an offset, or business time without one; years 1900..2999
+    monto_pagado: Amount
+    numero_documento: Annotated[Line | None, Field(max_length=100)] = None
 
 
 def payment_json(payment: Payment, cedula: str, applied: Decimal, tz: ZoneInfo) -> dict[str, Any]:
