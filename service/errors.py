@@ -27,7 +27,6 @@ from telemetry.middleware import STATE_REQUEST_ID
 logger = structlog.get_logger("service.errors")
 
 
-
 class PagosError(Exception):
     status_code = 500
     code = "internal_error"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from telemetry.logs.model import LineContext
-from telemetry.logs.parsers import gunicorn, heroku, jsonlines, legacy, render, uvicorn
+from telemetry.logs.parsers import console, gunicorn, heroku, jsonlines, legacy, render, uvicorn
 from telemetry.logs.parsers.errors import Tracebacks
 from telemetry.logs.timeparse import ISO_PREFIX, parse_timestamp
 
@@ -18,6 +18,7 @@ GUNICORN = "gunicorn"
 UVICORN = "uvicorn"
 HEROKU = "heroku"
 PAGOS_JSON = "pagos-json"
+PAGOS_CONSOLE = "pagos-console"
 LEGACY = "legacy-app"
 APP = "app-text"
 TRACEBACK = "traceback"
@@ -28,6 +29,7 @@ FAMILIES = (
     UVICORN,
     HEROKU,
     PAGOS_JSON,
+    PAGOS_CONSOLE,
     LEGACY,
     APP,
     TRACEBACK,
@@ -38,6 +40,7 @@ FAMILIES = (
 _SYSLOG_5424 = re.compile(r"<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (?:-|(?:\[[^\]]*\])+) ?")
 _SYSLOG_3164 = re.compile(r"<\d{1,3}>\w{3} [ \d]\d \d\d:\d\d:\d\d (\S+) ([^:\[\s]+)(?:\[\d+\])?: ")
 _RENDER_IDS = ("srv-", "crn-", "wrk-")  # Render service and instance id prefixes
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")  # a console log written to a terminal
 _DASHBOARD_TIME = re.compile(
     r"(?:[A-Z][a-z]{2} \d{1,2}|\d{1,2} [A-Z][a-z]{2}) \d\d:\d\d:\d\d(?: ?[AP]M)?\s+"
 )
@@ -53,6 +56,9 @@ class Classifier:
         if not text or text.isspace():
             return BLANK
         first = text[0]
+        if first == "\x1b":
+            text = _ANSI_STYLE.sub("", text)
+            first = text[:1] or " "
         if first == "{":
             return self._json(text, ctx)
         if first == "<":
@@ -88,6 +94,13 @@ class Classifier:
                 return RENDER_PLATFORM  # build output (pip, npm…): Render's, not the app's
             return family
         return UNKNOWN
+
+    def _console(self, level: str, text: str, ctx: LineContext) -> str:
+        """pagos's development log: the same events as its JSON lines, read the same way."""
+        rest = jsonlines.parse_pagos(console.parse(level, text), ctx)
+        if rest and not self.tracebacks.start(rest, ctx):
+            self._app_text(rest, ctx)
+        return PAGOS_CONSOLE
 
     def _message(self, msg: str, ctx: LineContext) -> str:
         tracebacks = self.tracebacks
@@ -140,6 +153,10 @@ class Classifier:
             return None
         ctx.ts = parse_timestamp(match.group(1)) or ctx.ts
         rest = msg[match.end() :]
+        if rest.startswith("["):
+            level = console.LEVEL.match(rest)
+            if level is not None:
+                return self._console(level.group(1), rest[level.end() :], ctx)
         if rest.startswith("- "):
             head = legacy.PREFIX.match(rest)
             if head is not None:

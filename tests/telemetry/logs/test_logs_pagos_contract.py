@@ -6,14 +6,33 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.telemetry.logs.conftest import Runner, metric
 
 EMIT = r"""
 import logging
+import sys
 import structlog
 from telemetry.logging import configure_logging
 
-configure_logging(json_lines=True)
+FORMAT = sys.argv[1]
+
+
+class Terminal:  # stderr as a terminal sees it: the console renderer turns colours on
+    def __init__(self, stream):
+        self.stream = stream
+
+    def isatty(self):
+        return True
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+if FORMAT == "colour":
+    sys.stderr = Terminal(sys.stderr)
+configure_logging(json_lines=FORMAT == "json")
 log = structlog.get_logger("pagos")
 structlog.contextvars.bind_contextvars(worker_pid=4242)
 log.info("worker_started", pid=4242, host="srv-test-1", boot_ms=12.0, version="0.1.0")
@@ -32,17 +51,27 @@ except ValueError:
 """
 
 
-def test_lines_from_pagos_logging_are_understood(analyze: Runner, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["json", "console", "colour"])
+def test_lines_from_pagos_logging_are_understood(analyze: Runner, tmp_path: Path, fmt: str) -> None:
     root = Path(__file__).resolve().parents[3]
     done = subprocess.run(
-        [sys.executable, "-c", EMIT], capture_output=True, text=True, cwd=root, check=True
+        [sys.executable, "-c", EMIT, fmt], capture_output=True, text=True, cwd=root, check=True
     )
+    assert ("\x1b[" in done.stderr) == (fmt == "colour")
     log = tmp_path / "pagos.log"
     log.write_text(done.stderr, encoding="utf-8")
     lines = done.stderr.count("\n")
 
     report = analyze(log, "--format", "json").json()
-    assert report["input"]["families"] == {"pagos-json": lines}
+    if fmt == "json":  # the traceback is a field of the JSON line
+        assert report["input"]["families"] == {"pagos-json": lines}
+    else:  # the console writes it below the line, as Python prints it
+        traceback = done.stderr[done.stderr.index("Traceback (most recent") :].count("\n")
+        assert traceback >= 3  # the header, the frame, "ValueError: boom"
+        assert report["input"]["families"] == {
+            "pagos-console": lines - traceback,
+            "traceback": traceback,
+        }
     assert metric(report, "Cache backend")["observed_value"] == "redis"
     (row,) = report["routes"]
     assert (row["count"], row["p50_ms"], row["max_ms"]) == (3, 30.0, 1500.0)
