@@ -203,7 +203,21 @@ def problems(report: dict[str, Any], metrics: list[dict[str, Any]]) -> list[dict
             "Have each handler say 'empty result' explicitly and give each route its "
             "expected size, so a small answer is classified, not guessed.",
         )
-    if metrics[3]["status"] == UNKNOWN:
+    hit_rate = by_name["Cache hit rate"]
+    if hit_rate["status"] == BREACH:
+        lookups = report["cache"]["lookups"]
+        add(
+            "medium",
+            f"Cache hit rate below its target: {hit_rate['observed']}",
+            f"Target {hit_rate['target']}; lookups: "
+            + ", ".join(f"{n:,} {result}" for result, n in sorted(lookups.items()))
+            + ". Every miss recomputes the answer from the database.",
+            hit_rate["evidence"],
+            "Check what empties the cache: restarts with a per-worker cache, writes that "
+            "invalidate too much, TTLs shorter than the traffic's period, keys that vary "
+            "with parameters the answer does not depend on.",
+        )
+    elif hit_rate["status"] == UNKNOWN:
         add(
             "low",
             "Cache hit rate unknown",

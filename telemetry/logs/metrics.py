@@ -7,6 +7,8 @@ from typing import Any
 from telemetry.logs.analyzer import Options
 
 OK, WARN, BREACH, UNKNOWN = "ok", "warn", "breach", "unknown"
+# a hit rate below target over fewer lookups (a restart's first misses) is not yet a breach
+MIN_LOOKUPS_TO_JUDGE = 50
 
 
 def _ms(value: float | None) -> str:
@@ -112,7 +114,13 @@ def key_metrics(report: dict[str, Any], options: Options) -> list[dict[str, Any]
     else:
         total = sum(lookups.values())
         observed = f"{rate:.1%} of {total:,} lookups"
-        status = OK if rate >= target else BREACH
+        if rate >= target:
+            status = OK
+        elif total < MIN_LOOKUPS_TO_JUDGE:
+            observed += f" (fewer than {MIN_LOOKUPS_TO_JUDGE} lookups: too few to judge)"
+            status = WARN
+        else:
+            status = BREACH
     metrics.append(_metric("Cache hit rate", observed, rate, f"> {target:.0%}", status, []))
 
     restarts = report["restarts"]

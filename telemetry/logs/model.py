@@ -29,6 +29,9 @@ class Request:
     source: str
     cache: str | None = None
     request_id: str | None = None
+    # the app judges its own answers' sizes (pagos's small_response events, which know each
+    # route's expected size): its flags are read, its sizes are not second-guessed
+    sizes_judged: bool = False
 
 
 @dataclass(slots=True)

@@ -84,7 +84,12 @@ class RequestStats:
             series.bytes_count += 1
             if size > series.bytes_max:
                 series.bytes_max = size
-            if size < self.small_bytes and status not in (204, 304) and request.method != "HEAD":
+            if (
+                size < self.small_bytes
+                and not request.sizes_judged
+                and status not in (204, 304)
+                and request.method != "HEAD"
+            ):
                 self._small(request.method, request.route, size, status, source, ctx.loc)
         cache = request.cache
         if cache is not None and cache in _LOOKUP_RESULTS:

@@ -110,6 +110,7 @@ def parse_pagos(obj: dict[str, Any], ctx: LineContext) -> str | None:
                 source=SOURCE_APP,
                 cache=str(cache) if cache else None,
                 request_id=str(obj.get("request_id")) if obj.get("request_id") else None,
+                sizes_judged=True,
             )
         )
     elif event in ("slow_request", "small_response"):

@@ -7,7 +7,9 @@ import re
 from telemetry.logs.model import SOURCE_UVICORN, Lifecycle, LineContext, Request
 from telemetry.logs.routes import route_template
 
-PREFIX = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL|TRACE):\s+")
+# uvicorn pads the level to one width ("INFO:     ", "WARNING:  "); pip's and other tools'
+# "WARNING: …" in a build log have one space and are not uvicorn's
+PREFIX = re.compile(r"(?:INFO: {4}|WARNING: |ERROR: {3}|DEBUG: {3}|TRACE: {3}|CRITICAL:) +")
 _ACCESS = re.compile(r'^(\S+) - "([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3})')
 _MESSAGE = re.compile(
     r"Started server process \[(?P<server_started>\d+)\]"

@@ -228,3 +228,20 @@ def test_unlabelled_files_are_not_one_server(analyze: Runner) -> None:
         "worker timeout": 1,
         "probable OOM (SIGKILL)": 1,
     }
+
+
+def test_build_output_is_not_server_lines(analyze: Runner, tmp_path: Path) -> None:
+    """pip's one-space "WARNING: …" in a build log is not uvicorn; uvicorn pads its level."""
+    log = tmp_path / "deploy.log"
+    log.write_text(
+        "WARNING: Location 'https://pypi.org/simple/x/' is ignored: it is not a valid URL\n"
+        "WARNING: Running pip as the 'root' user can result in broken permissions\n"
+        "INFO:     Started server process [31]\n"
+        "WARNING:  Invalid HTTP request received.\n"
+        'INFO:     10.0.0.1:5000 - "GET /api/v1/pagos/kpis HTTP/1.1" 200 OK\n',
+        encoding="utf-8",
+    )
+    report = analyze(log, "--format", "json").json()
+    assert report["input"]["families"].get("uvicorn") == 3
+    (row,) = report["routes"]
+    assert (row["route"], row["count"]) == ("/api/v1/pagos/kpis", 1)

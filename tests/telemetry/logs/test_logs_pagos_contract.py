@@ -41,6 +41,10 @@ log.warning("cache_backend_selected", backend="memory", previous=None, reason="r
 for ms in (12.5, 30.0, 1500.0):
     log.info("request", method="GET", route="/api/v1/pagos/kpis", path="/api/v1/pagos/kpis",
              status=200, duration_ms=ms, response_bytes=180, worker_pid=4242, cache="miss")
+summary = dict(method="GET", route="/api/v1/notificaciones/estadisticas/resumen",
+               path="/api/v1/notificaciones/estadisticas/resumen", worker_pid=4242)
+log.info("request", status=200, duration_ms=4.0, response_bytes=40, **summary)
+log.warning("small_response", kind="small", expected_min_bytes=70, response_bytes=40, **summary)
 log.info("cache_backend_selected", backend="redis", previous="memory", reason="redis back",
          workers=2, shared=True)
 logging.getLogger("gunicorn.error").info("Booting worker with pid: %s", 4243)
@@ -73,8 +77,14 @@ def test_lines_from_pagos_logging_are_understood(analyze: Runner, tmp_path: Path
             "traceback": traceback,
         }
     assert metric(report, "Cache backend")["observed_value"] == "redis"
-    (row,) = report["routes"]
+    row = next(r for r in report["routes"] if r["route"] == "/api/v1/pagos/kpis")
     assert (row["count"], row["p50_ms"], row["max_ms"]) == (3, 30.0, 1500.0)
+    # the 180 B KPI answers are normal for pagos, which judges sizes itself: only the answer
+    # it flagged is a small response
+    groups = report["small_responses"]["groups"]
+    assert [(g["route"], g["bytes"], g["kind"]) for g in groups] == [
+        ("/api/v1/notificaciones/estadisticas/resumen", 40, "small")
+    ]
     assert report["cache"]["lookups"] == {"miss": 3}
     assert report["workers"]["boots"][0]["pids"] == [4242, 4243]
     assert {e["class"] for e in report["errors"]} == {"traceback ValueError"}
