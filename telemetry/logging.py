@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -16,6 +18,37 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 _THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn.error", "sqlalchemy", "alembic")
+
+# The request being served, for every line logged while it is (set by the middleware).
+REQUEST_ID: ContextVar[str | None] = ContextVar("telemetry_request_id", default=None)
+
+
+def _add_request_id(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        event_dict.setdefault("request_id", request_id)
+    return event_dict
+
+
+class _UtcStamper:
+    """``timestamp``: ISO 8601 UTC with microseconds, as structlog's ``TimeStamper(fmt="iso",
+    utc=True)`` writes it, at a third of its cost (the date and time of the current second
+    are formatted once per second; the request line is written for every request)."""
+
+    __slots__ = ("_prefix", "_second")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        event_dict["timestamp"] = f"{self._prefix}.{int((now - second) * 1e6):06d}Z"
+        return event_dict
 
 
 def _orjson_text(value: object, **_: object) -> str:
@@ -59,12 +92,13 @@ def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
     numeric_level = logging.getLevelName(level.upper())
     if not isinstance(numeric_level, int):
         numeric_level = logging.INFO
-    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    timestamper = _UtcStamper()
     stream = sys.stderr
     console = structlog.dev.ConsoleRenderer(colors=stream.isatty())
 
     ours: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        _add_request_id,
         structlog.processors.add_log_level,
         _add_logger_name,
         timestamper,
@@ -85,6 +119,7 @@ def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
 
     foreign: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        _add_request_id,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         timestamper,

@@ -15,6 +15,7 @@ import structlog
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from telemetry.logging import REQUEST_ID
 from telemetry.metrics import METRICS, Metrics
 from telemetry.tracing import span_ids
 
@@ -128,7 +129,7 @@ class TelemetryMiddleware:
 
         active = self._active_gauge(method)
         active.inc()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        request_id_token = REQUEST_ID.set(request_id)
         span = trace.get_current_span()  # the server span, when tracing is on
         if span.is_recording():
             span.set_attribute("http.request_id", request_id)
@@ -155,7 +156,7 @@ class TelemetryMiddleware:
                 cache_outcome,
                 error,
             )
-            structlog.contextvars.unbind_contextvars("request_id")
+            REQUEST_ID.reset(request_id_token)
 
     def _record(
         self,

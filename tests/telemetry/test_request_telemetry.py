@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from prometheus_client import CollectorRegistry, generate_latest
@@ -190,3 +194,31 @@ async def test_tokens_never_reach_the_log(
     logged = capfd.readouterr().err
     assert '"event":"request"' in logged
     assert "SECRET" not in logged
+
+
+async def test_every_line_of_a_request_carries_its_id_and_a_utc_timestamp(
+    metrics: Metrics, capfd: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(json_lines=True)
+    app = bare_app(metrics)
+
+    @app.get("/chatty")
+    async def chatty() -> dict[str, bool]:
+        structlog.get_logger("service.test").info("inside_handler")
+        logging.getLogger("uvicorn.error").warning("third-party line inside the handler")
+        return {"ok": True}
+
+    before = datetime.now(UTC)
+    response = await call(app, "/chatty", headers={"X-Request-ID": "req-42"})
+    structlog.get_logger("service.test").info("after_the_request")
+    after = datetime.now(UTC)
+    events = {str(e["event"]): e for e in read_events(capfd)}
+    inside = ("inside_handler", "third-party line inside the handler", "request")
+    assert response.headers["x-request-id"] == "req-42"
+    for name in inside:
+        assert events[name]["request_id"] == "req-42", name
+    assert "request_id" not in events["after_the_request"]
+    for event in events.values():
+        stamp = str(event["timestamp"])
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stamp), stamp
+        assert before <= datetime.fromisoformat(stamp) <= after
