@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
-from service.db.failures import DATABASE_FAILURES
+from service.db.failures import DATABASE_FAILURES, database_unavailable
 from service.db.url import InvalidDatabaseURL, async_database_url
 from service.settings import get_settings
 
@@ -145,14 +146,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidDatabaseURL as exc:
         print(f"pagos: {exc}", file=sys.stderr)
         return 2
+    except DBAPIError as exc:
+        if not database_unavailable(exc):
+            raise
+        return _unreachable(exc)
     except DATABASE_FAILURES as exc:
-        cause = getattr(exc, "orig", None) or exc
-        print(
-            f"pagos: cannot reach the database at {_safe_database_url()}: "
-            f"{type(cause).__name__}: {cause}",
-            file=sys.stderr,
-        )
-        return 2
+        return _unreachable(exc)
+
+
+def _unreachable(exc: Exception) -> int:
+    cause = getattr(exc, "orig", None) or exc
+    print(
+        f"pagos: cannot reach the database at {_safe_database_url()}: "
+        f"{type(cause).__name__}: {cause}",
+        file=sys.stderr,
+    )
+    return 2
 
 
 def _safe_database_url() -> str:

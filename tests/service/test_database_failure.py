@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from tests.support.databases import admin, create_pg_database, drop_pg_database
 from tests.support.metrics import sample_value
 from tests.support.servers import app_client, settings_for
 
@@ -47,3 +50,27 @@ async def test_database_without_schema_is_a_503_not_zeros(
         response = await client.get("/api/v1/pagos/kpis")
     assert response.status_code == 503
     assert response.json()["error"] == "database_unavailable"
+
+
+async def test_a_database_refusing_connections_is_a_503(cache_prefix: str) -> None:
+    """asyncpg reports "database … is not currently accepting connections" as a plain
+    DBAPIError (SQLSTATE 55000): it is the database being unavailable, not a bug."""
+    url = await asyncio.to_thread(create_pg_database, "refusing")
+    name = url.rsplit("/", 1)[1]
+    try:
+        async with app_client(settings_for(url, cache_prefix)) as client:
+            assert (await client.get("/api/v1/clientes")).status_code == 200
+            await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            await admin(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+            )
+            responses = [
+                await client.get(path)
+                for path in ("/api/v1/pagos/kpis", "/api/v1/clientes", "/api/v1/prestamos/1")
+            ]
+    finally:
+        await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await asyncio.to_thread(drop_pg_database, url)
+    for response in responses:
+        assert response.status_code == 503, response.text
+        assert response.json()["error"] == "database_unavailable"

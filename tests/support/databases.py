@@ -13,7 +13,8 @@ from service.db.url import async_database_url
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-async def _admin(statement: str) -> None:
+async def admin(statement: str) -> None:
+    """One statement as the PostgreSQL superuser, on the maintenance database."""
     connection = await asyncpg.connect(PG_ADMIN_DSN)
     try:
         await connection.execute(statement)
@@ -23,7 +24,7 @@ async def _admin(statement: str) -> None:
 
 def create_pg_database(label: str, *, migrate: bool = True) -> str:
     name = f"pagos_test_{label}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     if migrate:
         upgrade(async_database_url(url))
@@ -32,7 +33,7 @@ def create_pg_database(label: str, *, migrate: bool = True) -> str:
 
 def drop_pg_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def truncate_book(url: str) -> None:
