@@ -27,7 +27,16 @@ from annotated_types import Interval
 from pydantic import AfterValidator, BeforeValidator, Field
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint
-Id = Annotated[int, Interval(ge=1, le=MAX_ID)]
+
+
+def _refuse_bool(value: object) -> object:
+    # pydantic's lax mode reads JSON true as 1: a client id of ``true`` would name client 1
+    if isinstance(value, bool):
+        raise ValueError("an id is a whole number, not true or false")
+    return value
+
+
+Id = Annotated[int, BeforeValidator(_refuse_bool), Interval(ge=1, le=MAX_ID)]
 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)

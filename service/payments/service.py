@@ -106,7 +106,7 @@ async def reconcile(session: AsyncSession, payment_id: int, tz: ZoneInfo) -> App
         loan = found[0]
         if loan.status not in (LoanStatus.APROBADO, LoanStatus.LIQUIDADO):
             raise LoanNotPayable(
-                f"loan {loan.id} is {loan.status}; payments apply to APROBADO loans only"
+                f"loan {loan.id} is {loan.status}: it was never owed, so no payment applies to it"
             )
         today = business_today(tz)
         paid_day = payment.paid_at.astimezone(tz).date()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -35,17 +36,25 @@ def _timestamp(text: str) -> float:
     return value
 
 
-def _positive(kind: Callable[[str], float]) -> Callable[[str], Any]:
+def _positive(kind: Callable[[str], float], most: float) -> Callable[[str], Any]:
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError as error:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from error
+        if not math.isfinite(value):  # nan would never breach, inf always
+            raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
         if value < 0:
             raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+        if value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most:,.0f}: {text!r}")
         return value
 
     return parse
+
+
+DAY_MS = 86_400_000.0  # a threshold beyond a day is a typo
+GIB = float(2**30)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,13 +73,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--kpi-route", default="/api/v1/pagos/kpis", help="route whose latency is the KPI"
     )
     parser.add_argument(
-        "--kpi-target-ms", type=_positive(float), default=500.0, help="KPI p95 target"
+        "--kpi-target-ms", type=_positive(float, DAY_MS), default=500.0, help="KPI p95 target"
     )
     parser.add_argument(
-        "--slow-ms", type=_positive(float), default=1000.0, help="slow-request threshold"
+        "--slow-ms", type=_positive(float, DAY_MS), default=1000.0, help="slow-request threshold"
     )
     parser.add_argument(
-        "--small-bytes", type=_positive(int), default=1500, help="small-response threshold"
+        "--small-bytes", type=_positive(int, GIB), default=1500, help="small-response threshold"
     )
     parser.add_argument(
         "--fail-on-breach",
@@ -98,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
         suffix = args.output[args.output.rfind(".") :].lower() if "." in args.output else ""
         fmt = _SUFFIX_FORMAT.get(suffix)
     fmt = fmt or "text"
+    if args.since is not None and args.until is not None and args.since > args.until:
+        print("pagos logs analyze: --since is after --until: no line can be in that window",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if not args.files and sys.stdin.isatty():
         print("pagos logs analyze: reading logs from the terminal (Ctrl-D ends)", file=sys.stderr)
     try:

@@ -63,6 +63,13 @@ IDS: list[Case] = [
      {**{k: v for k, v in LOAN.items() if k != "cedula"}, "cliente_id": BEYOND}, "cliente_id"),
     ("notification body client", "POST", "/api/v1/notificaciones",
      {**NOTIFICATION, "cliente_id": BEYOND}, "cliente_id"),
+    # JSON true is not client 1
+    ("loan body client true", "POST", "/api/v1/prestamos",
+     {**{k: v for k, v in LOAN.items() if k != "cedula"}, "cliente_id": True}, "cliente_id"),
+    ("notification body client true", "POST", "/api/v1/notificaciones",
+     {**NOTIFICATION, "cliente_id": True}, "cliente_id"),
+    ("payment body loan true", "POST", "/api/v1/pagos", {**PAYMENT, "prestamo_id": True},
+     "prestamo_id"),
 ]  # fmt: skip
 
 CONTROL_CHARACTERS: list[Case] = [

@@ -151,6 +151,13 @@ async def test_the_status_workflow_and_its_409s(db_url: str, cache_prefix: str) 
         assert (await http.post(f"/api/v1/pagos/{payment['id']}/conciliar")).status_code == 200
         paid_off = await move(loan["id"], "LIQUIDADO")
         read = (await http.get(f"/api/v1/prestamos/{loan['id']}")).json()
+        # money that arrives for a paid-off loan is reconciled and owed back, never applied;
+        # a rejected loan never owed anything: its payment cannot be reconciled
+        late = await new_payment(http, "V61000001", "25.00", loan_id=loan["id"])
+        late_reconciled = await http.post(f"/api/v1/pagos/{late['id']}/conciliar")
+        stray = await new_payment(http, "V61000001", "25.00", loan_id=rejected["id"])
+        stray_reconciled = await http.post(f"/api/v1/pagos/{stray['id']}/conciliar")
+        still = (await http.get(f"/api/v1/prestamos/{loan['id']}")).json()
     assert skip[0] == 409 and skip[1]["error"] == "transition_not_allowed"
     assert "allowed: EN_REVISION" in str(skip[1]["message"])
     assert in_review[0] == 200 and in_review[1]["estado"] == "EN_REVISION"
@@ -163,6 +170,13 @@ async def test_the_status_workflow_and_its_409s(db_url: str, cache_prefix: str) 
     assert after_rejection[0] == 409 and "none (final status)" in str(after_rejection[1]["message"])
     assert paid_off[0] == 200 and read["estado"] == "LIQUIDADO"
     assert (read["total_pagado"], read["saldo_pendiente"]) == (300.0, 0.0)
+    assert late_reconciled.status_code == 200
+    late_body = late_reconciled.json()
+    assert late_body["conciliado"] is True and late_body["aplicaciones"] == []
+    assert (late_body["monto_aplicado"], late_body["monto_sin_aplicar"]) == (0.0, 25.0)
+    assert (still["estado"], still["total_pagado"]) == ("LIQUIDADO", 300.0)
+    assert stray_reconciled.status_code == 409
+    assert stray_reconciled.json()["error"] == "loan_not_payable"
 
 
 async def test_unknown_loan_is_404(pg_url: str, cache_prefix: str) -> None:

@@ -87,6 +87,13 @@ def test_unreadable_file_is_a_usage_error(analyze: Runner, tmp_path: Path) -> No
 def test_bad_option_values_are_usage_errors(analyze: Runner) -> None:
     assert analyze(DATA / "heroku.log", "--since", "yesterday-ish").code == 2
     assert analyze(DATA / "heroku.log", "--kpi-target-ms", "fast").code == 2
+    for option in ("--kpi-target-ms", "--slow-ms", "--small-bytes"):
+        for value in ("nan", "inf", "-5", "1e308"):
+            result = analyze(DATA / "heroku.log", option, value)
+            assert result.code == 2, (option, value)
+            assert not result.out  # no report: a usage error
+    window = analyze(DATA / "heroku.log", "--since", "2027-01-01", "--until", "2026-01-01")
+    assert window.code == 2 and "--since is after --until" in window.err
 
 
 def test_stdin_through_the_installed_command(tmp_path: Path) -> None:
