@@ -108,8 +108,23 @@ async def _pagos_error(request: Request, exc: Exception) -> MoneyJSONResponse:
     )
 
 
+def _json_media_type(content_type: str) -> bool:
+    media_type = content_type.partition(";")[0].strip().lower()
+    # no Content-Type at all is read as JSON (FastAPI does)
+    return media_type in ("", "application/json") or media_type.endswith("+json")
+
+
 async def _validation_error(request: Request, exc: Exception) -> MoneyJSONResponse:
     assert isinstance(exc, RequestValidationError)
+    body_refused = any(tuple(error["loc"])[:1] == ("body",) for error in exc.errors())
+    if body_refused and not _json_media_type(request.headers.get("content-type", "")):
+        return error_response(
+            request,
+            415,
+            "unsupported_media_type",
+            "the request body must be JSON (Content-Type: application/json), not "
+            f"{request.headers['content-type'].partition(';')[0].strip()[:80]}",
+        )
     details = [
         {
             # a body that is not JSON at all: the field is the body, not a character offset

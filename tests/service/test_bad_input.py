@@ -107,3 +107,28 @@ async def test_not_json_at_all_is_422_for_the_body(pg_url: str, cache_prefix: st
         )
     assert response.status_code == 422
     assert response.json()["details"][0]["field"] == "body"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/plain", b'{"cedula": "V80000001"}'),
+        ("application/x-www-form-urlencoded", b"cedula=V80000001&monto_pagado=10"),
+        ("application/xml", b"<pago><cedula>V80000001</cedula></pago>"),
+    ],
+)
+async def test_a_body_that_is_not_json_by_its_type_is_415_and_changes_nothing(
+    pg_url: str, cache_prefix: str, content_type: str, body: bytes
+) -> None:
+    async with app_client(settings_for(pg_url, cache_prefix)) as http:
+        await new_client(http, "V80000001")
+        before = await row_counts(pg_url)
+        response = await http.post(
+            "/api/v1/pagos", content=body, headers={"Content-Type": content_type}
+        )
+        after = await row_counts(pg_url)
+    assert response.status_code == 415
+    error = response.json()
+    assert error["error"] == "unsupported_media_type"
+    assert content_type in error["message"] and error["request_id"]
+    assert after == before
