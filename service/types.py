@@ -7,9 +7,10 @@ The windows, one decision each:
 
 - ids: 1 .. 2**63 - 1 (PostgreSQL ``bigint``); out of range, in a path too, is a 422, not a
   404 — the request is malformed, not about a missing row.
-- text: no control characters (Unicode category Cc: C0, DEL, C1). ``Words`` (names) also
-  allows tab and newline, which are whitespace it collapses; nothing we store is multi-line,
-  and a subject with CR/LF would be an e-mail header injection.
+- text: no control characters (Unicode category Cc: C0, DEL, C1) and no invisible format
+  characters (Cf: bidi overrides, zero-width spaces; the joiners ZWJ/ZWNJ stay). ``Words``
+  (names) also allows tab and newline, which are whitespace it collapses; nothing we store is
+  multi-line, and a subject with CR/LF would be an e-mail header injection.
 - days and instants: years 1900..2999 (an instant's year as written, in its own offset).
 - money strings: ASCII digits, an optional sign, point and decimals; never Unicode digits,
   ``_`` or an exponent, which ``Decimal`` would otherwise read as a number.
@@ -44,6 +45,7 @@ LAST_DAY = date(2999, 12, 31)
 MAX_MONEY = Decimal("999999999999.99")  # Numeric(14,2)
 
 _WHITESPACE_CONTROLS = frozenset("\t\n\r")
+_JOINERS = frozenset("\u200c\u200d")  # ZWNJ and ZWJ shape the letters of some scripts
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
@@ -54,6 +56,10 @@ def _refuse_controls(value: str, allowed: frozenset[str] = frozenset()) -> str:
             raise ValueError(f"control character U+{ord(character):04X} is not allowed")
         if category == "Cs":  # a lone surrogate cannot be stored as UTF-8
             raise ValueError(f"lone surrogate U+{ord(character):04X} is not allowed")
+        if category == "Cf" and character not in _JOINERS:
+            # invisible: a right-to-left override or a zero-width space makes two names
+            # that print alike differ, or one that prints reversed
+            raise ValueError(f"invisible format character U+{ord(character):04X} is not allowed")
     return value
 
 

@@ -17,6 +17,9 @@ from service.types import Line, Words, ascii_digits
 # a letter (V, E, J, P, G) and 5 to 12 ASCII digits; dots, dashes and spaces are dropped
 _CEDULA = re.compile(r"^[VEJPG]?[0-9]{5,12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# an optional +, then digits with the usual separators: 0412-555.12.34, +58 (412) 5551234
+_PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]*$")
+_PHONE_DIGITS = (7, 15)  # a local number to E.164's longest
 
 
 def normalise_cedula(value: str) -> str:
@@ -48,6 +51,17 @@ class ClientCreate(BaseModel):
         if not _EMAIL.match(value.strip()):
             raise ValueError("expected an e-mail address such as ana@example.com")
         return value.strip()
+
+    @field_validator("telefono")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        phone = ascii_digits(value.strip())
+        digits = sum(character.isdigit() for character in phone)
+        if not _PHONE.match(phone) or not _PHONE_DIGITS[0] <= digits <= _PHONE_DIGITS[1]:
+            raise ValueError("expected a phone number of 7 to 15 digits such as 0412-5551234")
+        return phone
 
     @field_validator("nombres")
     @classmethod

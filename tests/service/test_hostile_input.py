@@ -99,6 +99,14 @@ CONTROL_CHARACTERS: list[Case] = [
      "asunto"),
     ("header injection in subject", "POST", "/api/v1/notificaciones",
      {**NOTIFICATION, "asunto": "Hola\r\nBcc: all@example.com"}, "asunto"),
+    ("right-to-left override in name", "POST", "/api/v1/clientes",
+     {**NEW_CLIENT, "nombres": "Luis \u202eziuR"}, "nombres"),
+    ("zero-width space in name", "POST", "/api/v1/clientes",
+     {**NEW_CLIENT, "nombres": "Lu\u200bis"}, "nombres"),
+    ("letters as a phone", "POST", "/api/v1/clientes", {**NEW_CLIENT, "telefono": "abc"},
+     "telefono"),
+    ("too few digits for a phone", "POST", "/api/v1/clientes",
+     {**NEW_CLIENT, "telefono": "555-12"}, "telefono"),
 ]  # fmt: skip
 
 CALENDAR_EDGES: list[Case] = [
