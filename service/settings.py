@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     # Auth. Tokens are JWT (HS256) signed with the secret key; production refuses to start
     # without a strong one, development and tests fall back to a fixed, public dev key.
     secret_key: SecretStr | None = None
-    token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    token_ttl_seconds: int = Field(default=8 * 3600, ge=60, le=366 * 86400)
     metrics_token: SecretStr | None = None  # when set, /metrics wants it as a bearer token
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 

@@ -15,6 +15,7 @@ DESCRIPTION = (
 )
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+MAX_TTL_SECONDS = 366 * 86400
 
 
 def parse_duration(raw: str) -> int:
@@ -24,7 +25,12 @@ def parse_duration(raw: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected a duration such as 8h, 30m or 3600; got {raw!r}"
         )
-    return int(match.group(1)) * _UNITS[match.group(2) or "s"]
+    seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if seconds > MAX_TTL_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"a token lives at most 366d (a bearer token cannot be revoked); got {raw!r}"
+        )
+    return seconds
 
 
 def _scopes(raw: str) -> frozenset[str]:

@@ -153,6 +153,8 @@ async def test_token_create_prints_a_token_the_api_accepts(pg_url: str, cache_pr
 def test_token_create_refuses_unknown_scopes_and_production_without_secret() -> None:
     unknown = _pagos("token", "create", "--scope", "admin")
     assert unknown.returncode == 2 and "scopes must be among read, write" in unknown.stderr
+    forever = _pagos("token", "create", "--ttl", "99999999d")
+    assert forever.returncode == 2 and "at most 366d" in forever.stderr and not forever.stdout
     production = _pagos("token", "create", PAGOS_ENVIRONMENT="production")
     assert production.returncode == 2
     assert "PAGOS_SECRET_KEY is missing" in production.stderr
