@@ -114,6 +114,18 @@ def _json_media_type(content_type: str) -> bool:
     return media_type in ("", "application/json") or media_type.endswith("+json")
 
 
+def _message(error: Any) -> str:
+    # a length checked after our text validators reads "at most 200 items" in pydantic's
+    # words; for text the unit is characters
+    kind, context = error.get("type"), error.get("ctx") or {}
+    if kind in ("too_long", "too_short") and isinstance(error.get("input"), str):
+        bound = "at most" if kind == "too_long" else "at least"
+        limit = context.get("max_length" if kind == "too_long" else "min_length")
+        unit = "character" if limit == 1 else "characters"
+        return f"expected {bound} {limit} {unit}, got {len(error['input'])}"
+    return str(error["msg"])
+
+
 async def _validation_error(request: Request, exc: Exception) -> MoneyJSONResponse:
     assert isinstance(exc, RequestValidationError)
     body_refused = any(tuple(error["loc"])[:1] == ("body",) for error in exc.errors())
@@ -131,7 +143,7 @@ async def _validation_error(request: Request, exc: Exception) -> MoneyJSONRespon
             "field": "body"
             if error.get("type") == "json_invalid"
             else _field_name(tuple(error["loc"])),
-            "message": error["msg"],
+            "message": _message(error),
         }
         for error in exc.errors()
     ]

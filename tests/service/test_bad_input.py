@@ -132,3 +132,16 @@ async def test_a_body_that_is_not_json_by_its_type_is_415_and_changes_nothing(
     assert error["error"] == "unsupported_media_type"
     assert content_type in error["message"] and error["request_id"]
     assert after == before
+
+
+async def test_a_text_too_long_or_empty_names_characters(pg_url: str, cache_prefix: str) -> None:
+    async with app_client(settings_for(pg_url, cache_prefix)) as http:
+        response = await http.post(
+            "/api/v1/clientes", json={"cedula": "V80000009", "nombres": "", "email": "a" * 300}
+        )
+    assert response.status_code == 422
+    messages = {d["field"]: d["message"] for d in response.json()["details"]}
+    assert messages == {
+        "nombres": "expected at least 1 character, got 0",
+        "email": "expected at most 200 characters, got 300",
+    }
