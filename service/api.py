@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -51,8 +51,16 @@ def as_business_instant(value: datetime, tz: ZoneInfo) -> datetime:
 
 
 def render_instant(value: datetime | None, tz: ZoneInfo) -> str | None:
-    """An instant as ISO 8601 in business time, with its offset."""
-    return value.astimezone(tz).isoformat() if value is not None else None
+    """An instant as ISO 8601 in business time, with its offset. Before time zones were
+    standardised a zone's offset had seconds (Caracas: -04:27:40 until 1912), which RFC 3339
+    cannot write: such an instant is written in UTC."""
+    if value is None:
+        return None
+    local = value.astimezone(tz)
+    offset = local.utcoffset()
+    if offset is not None and offset.seconds % 60:
+        return value.astimezone(UTC).isoformat()
+    return local.isoformat()
 
 
 def render_date(value: date | None) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -208,3 +210,27 @@ async def test_each_committed_write_is_one_named_log_event(
     assert (reconciled["applied"], reconciled["unapplied"]) == ("100.00", "30.00")
     assert named[4]["reversed"] == "100.00"
     assert all(e.get("request_id") for e in named)
+
+
+async def test_an_instant_from_before_whole_minute_offsets_is_written_in_utc(
+    pg_url: str, cache_prefix: str
+) -> None:
+    """Caracas was at -04:27:40 until 1912: RFC 3339 has no seconds in an offset."""
+    async with app_client(settings_for(pg_url, cache_prefix)) as http:
+        await new_client(http, "V73000009")
+        old = await http.post(
+            PAGOS,
+            json={"cedula": "V73000009", "fecha_pago": "1900-01-01T00:00:00",
+                  "monto_pagado": "1.00"},
+        )  # fmt: skip
+        recent = await http.post(
+            PAGOS,
+            json={"cedula": "V73000009", "fecha_pago": "2026-03-03T10:00:00",
+                  "monto_pagado": "1.00"},
+        )  # fmt: skip
+    assert old.status_code == recent.status_code == 201
+    caracas = ZoneInfo("America/Caracas")
+    expected = datetime(1900, 1, 1, tzinfo=caracas).astimezone(UTC)
+    assert old.json()["fecha_pago"] == expected.isoformat()
+    assert expected.isoformat().endswith("+00:00")
+    assert recent.json()["fecha_pago"] == "2026-03-03T10:00:00-04:00"
