@@ -23,7 +23,10 @@ def _serve(args: argparse.Namespace) -> int:
     get_settings()  # a bad configuration (e.g. no secret key in production) stops here, clearly
     config = ROOT / "gunicorn.conf.py"
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    argv = [str(gunicorn), "--config", str(config), *args.gunicorn_args]
+    extra = list(args.gunicorn_args)
+    if extra[:1] == ["--"]:  # the separator is ours, not gunicorn's
+        extra = extra[1:]
+    argv = [str(gunicorn), "--config", str(config), *extra]
     os.execv(argv[0], argv)  # gunicorn becomes this process: signals reach it directly
 
 

@@ -172,3 +172,26 @@ async def test_the_health_check_path_is_the_readiness_probe_without_a_token(
         body = response.json()
         assert body["status"] == "ok"
         assert {c["name"] for c in body["checks"]} == {"database", "redis"}
+
+
+@pytest.mark.parametrize("separator", [["--"], []])
+def test_serve_passes_what_follows_to_gunicorn(separator: list[str]) -> None:
+    """``pagos serve -- --workers 3``: gunicorn gets ``--workers 3``, not the ``--``."""
+    done = subprocess.run(
+        [str(BIN / "pagos"), "serve", *separator, "--print-config", "--workers", "3"],
+        cwd=ROOT,
+        env={"PATH": str(BIN), "HOME": str(ROOT), "PORT": "8391"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if not separator:  # options before any "--" are pagos's own, and it has none
+        assert done.returncode == 2 and "unrecognized arguments" in done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    config = dict(
+        (name.strip(), value.strip())
+        for name, _, value in (line.partition("=") for line in done.stdout.splitlines())
+    )
+    assert config["workers"] == "3"
+    assert config["bind"] == "['127.0.0.1:8391']"
