@@ -32,6 +32,11 @@ def num(value: Any, unit: str = "") -> str:
     return f"{value:,.0f}{unit}"
 
 
+def pid(value: int | None) -> str:
+    """A process id as logs write it: no thousands separator."""
+    return "—" if value is None else str(value)
+
+
 def ev(evidence: list[str], limit: int = 4) -> str:
     shown = ", ".join(evidence[:limit])
     more = len(evidence) - limit

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telemetry.logs.blocks import Block, ev, num
+from telemetry.logs.blocks import Block, ev, num, pid
 
 
 def routes(report: dict[str, Any]) -> list[Block]:
@@ -113,7 +113,7 @@ def workers(report: dict[str, Any]) -> list[Block]:
         [
             b["instance"],
             b["started"] or "—",
-            num(b["master_pid"]),
+            pid(b["master_pid"]),
             ", ".join(map(str, b["pids"])) or "—",
             num(b["max_alive"]),
             b["worker_class"] or "—",
@@ -155,7 +155,7 @@ def restarts(report: dict[str, Any]) -> list[Block]:
                 r["at"] or "—",
                 r["instance"],
                 r["scope"],
-                num(r["pid"]),
+                pid(r["pid"]),
                 r["cause"],
                 r["detail"] or "",
                 ev(r["evidence"], 3),
@@ -193,7 +193,7 @@ def cache(report: dict[str, Any]) -> list[Block]:
         rows = [
             [
                 w["instance"],
-                num(w["pid"]) if w["pid"] is not None else "all",
+                pid(w["pid"]) if w["pid"] is not None else "all",
                 w["backend"],
                 w["evidence"],
                 w["scope"],

@@ -193,3 +193,18 @@ def test_worker_lines_only_still_show_a_restart(analyze: Runner, tmp_path: Path)
     report = analyze(log, "--format", "json").json()
     assert report["restarts"]["by_cause"] == {"platform stop (SIGTERM)": 1}
     assert [b["pids"] for b in report["workers"]["boots"]] == [[70, 71], [80, 81]]
+
+
+def test_one_worker_is_not_the_two_the_target_asks_for(analyze: Runner, tmp_path: Path) -> None:
+    one = _write(tmp_path, [*BOOT[:2], _g(1, 1, "INFO", "Listening at: http://0.0.0.0:8000 (1)")])
+    report = json.loads(analyze(one, "--format", "json").out)
+    row = next(m for m in report["key_metrics"] if m["metric"] == "Active workers")
+    assert (row["observed_value"], row["status"]) == (1, "warn")
+    two = _write(tmp_path, BOOT)
+    report = json.loads(analyze(two, "--format", "json").out)
+    row = next(m for m in report["key_metrics"] if m["metric"] == "Active workers")
+    assert (row["observed_value"], row["status"]) == (2, "ok")
+    text = analyze(
+        _write(tmp_path, [*BOOT, _g(2, 12345, "INFO", "Booting worker with pid: 12345")])
+    )
+    assert "12345" in text.out and "12,345" not in text.out  # pids as logs write them
