@@ -1,4 +1,4 @@
-"""Client JSON: DESIGN §3 field names (the frontend's)."""
+"""Client JSON, in the existing frontend's (Spanish) field names."""
 
 from __future__ import annotations
 

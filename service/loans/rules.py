@@ -1,4 +1,4 @@
-"""Loan rules: the status workflow and the derived status of an installment (DESIGN §3)."""
+"""Loan rules: the status workflow and the derived status of an installment."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loan and installment JSON: DESIGN §3 field names (the frontend's)."""
+"""Loan and installment JSON, in the existing frontend's (Spanish) field names."""
 
 from __future__ import annotations
 

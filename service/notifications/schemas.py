@@ -1,4 +1,4 @@
-"""Notification JSON: DESIGN §3 field names (the frontend's)."""
+"""Notification JSON, in the existing frontend's (Spanish) field names."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON lines: pagos's own structlog events (DESIGN §5) and Render's API/CLI JSON."""
+"""JSON lines: pagos's own structlog events (docs/logs.md) and Render's API/CLI JSON."""
 
 from __future__ import annotations
 
