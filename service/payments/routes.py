@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from service.api import PageDep, as_business_instant, page_response
 from service.auth import ReadAccess, WriteAccess
+from service.businesstime import business_today
 from service.clients.repository import client_by_cedula
 from service.clients.schemas import normalise_cedula
 from service.deps import CacheDep, SessionDep, SettingsDep
@@ -62,6 +63,12 @@ async def create_payment(
             f"cedula {cedula}: unknown client", [{"field": "cedula", "message": "unknown client"}]
         )
     paid_at = as_business_instant(body.fecha_pago, settings.tz)
+    today = business_today(settings.tz)
+    if paid_at.astimezone(settings.tz).date() > today:
+        raise BadRequest(
+            f"fecha_pago: a payment received cannot be dated after today ({today.isoformat()})",
+            [{"field": "fecha_pago", "message": f"after today ({today.isoformat()})"}],
+        )
     payment = await record_payment(
         session, client, body.prestamo_id, paid_at, body.monto_pagado, body.numero_documento
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -50,9 +50,18 @@ def client_count(scale: float) -> int:
 
 
 def generate(
-    seed: int, scale: float, today: date, tz: ZoneInfo, batch_clients: int = BATCH_CLIENTS
+    seed: int,
+    scale: float,
+    today: date,
+    tz: ZoneInfo,
+    batch_clients: int = BATCH_CLIENTS,
+    now: datetime | None = None,
 ) -> Iterator[Batch]:
-    ctx = Context(rng=random.Random(seed), today=today, tz=tz)
+    """The book's rows, batch by batch. Only a run on the real ``today`` depends on the time
+    of day (``now``, default the clock): nothing is dated after the moment it runs."""
+    end_of_today = datetime.combine(today, time.max, tzinfo=tz)
+    moment = now if now is not None else datetime.now(tz)
+    ctx = Context(rng=random.Random(seed), today=today, tz=tz, not_after=min(moment, end_of_today))
     total = client_count(scale)
     for start in range(0, total, batch_clients):
         batch = Batch()

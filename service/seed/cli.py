@@ -20,7 +20,8 @@ Fill the database at DATABASE_URL with a deterministic loan book calibrated on t
 portfolio: ~4,300 clients, ~4,400 APROBADO loans (97% monthly, 91% of 12 installments,
 principal ~USD 1,450), installments paid oldest due first through payments and their
 allocations, about half of the clients late, payments up to --today, notifications in every
-status. The same --seed and --today always give the same rows.
+status. The same --seed and --today always give the same rows, except that nothing is dated
+after the moment the seed runs.
 
 The schema must exist (`pagos migrate`). A database that already has rows is refused
 unless --reset is given, which empties the six book tables first (never other tables).

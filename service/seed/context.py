@@ -63,6 +63,9 @@ class Context:
     rng: random.Random
     today: date
     tz: ZoneInfo
+    # nothing is dated later: the end of ``today``, or the moment of the run when that is
+    # sooner (a book seeded at 03:00 has no payment at 09:00 the same day)
+    not_after: datetime
     ids: Ids = field(default_factory=Ids)
 
     @property
@@ -70,14 +73,21 @@ class Context:
         return self.today.replace(day=1)
 
     def instant(self, day: date, first_hour: int = 7, last_hour: int = 19) -> datetime:
-        """A plausible business-hours instant on ``day``; early morning when ``day`` is today,
-        so nothing lands later than the moment a seed is usually run."""
-        if day >= self.today:
-            first_hour, last_hour = 6, 8
+        """A plausible business-hours instant on ``day``; never after ``not_after``: on the
+        day the seed runs, an hour not yet come becomes a moment earlier that day."""
         clock = time(
             self.rng.randint(first_hour, last_hour), self.rng.randrange(60), self.rng.randrange(60)
         )
-        return datetime.combine(day, clock, tzinfo=self.tz)
+        moment = datetime.combine(day, clock, tzinfo=self.tz)
+        if moment <= self.not_after:
+            return moment
+        last_day = self.not_after.astimezone(self.tz).date()
+        start = datetime.combine(min(day, last_day), time(), tzinfo=self.tz)
+        span = int((self.not_after - start).total_seconds())
+        return start + timedelta(seconds=self.rng.randrange(span)) if span > 0 else start
+
+    def at_most_now(self, moment: datetime) -> datetime:
+        return min(moment, self.not_after)
 
     def days_ago(self, low: int, high: int) -> date:
         return self.today - timedelta(days=self.rng.randint(low, high))

@@ -47,6 +47,8 @@ def add_notifications(ctx: Context, batch: Batch, client_id: int) -> None:
                 "subject": rng.choice(SUBJECTS),
                 "read": sent and rng.random() < READ_SHARE,
                 "created_at": created_at,
-                "sent_at": created_at + timedelta(seconds=rng.randint(2, 600)) if sent else None,
+                "sent_at": ctx.at_most_now(created_at + timedelta(seconds=rng.randint(2, 600)))
+                if sent
+                else None,
             }
         )

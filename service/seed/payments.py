@@ -85,6 +85,8 @@ class LoanPayer:
         paid_at = ctx.instant(day)
         if applied and self.last_instant is not None and paid_at <= self.last_instant:
             paid_at = self.last_instant + timedelta(minutes=ctx.rng.randint(3, 30))
+        if paid_at > ctx.not_after:  # kept in order, it would be after the seed ran
+            return None
         row: Row = {
             "id": ctx.ids.next("payments"),
             "client_id": self.client_id,
@@ -94,7 +96,7 @@ class LoanPayer:
             "document_number": document_number(ctx.rng, undefined_share),
             "reconciled": reconciled,
             "active": active,
-            "created_at": paid_at + timedelta(minutes=ctx.rng.randint(1, 20)),
+            "created_at": ctx.at_most_now(paid_at + timedelta(minutes=ctx.rng.randint(1, 20))),
         }
         self.batch.rows["payments"].append(row)
         if active and ctx.month_start <= day:

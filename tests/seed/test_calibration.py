@@ -10,6 +10,7 @@ from statistics import mean
 from zoneinfo import ZoneInfo
 
 from service.seed import SeedReport
+from service.seed.book import generate
 from tests.seed.conftest import TIME_ZONE, TODAY, Rows
 
 UNDEFINED = {"", "NO DEFINIDO"}
@@ -149,3 +150,19 @@ def test_the_report_tells_what_was_written(book: Rows, book_report: SeedReport) 
     assert book_report.tally.month_amount == sum((p["amount"] for p in this_month), Decimal(0))
     text = "\n".join(book_report.lines())
     assert f"{len(late):,}" in text and "pagos_test_seed_book_" in text
+
+
+def test_a_book_seeded_early_in_the_day_holds_nothing_later() -> None:
+    """Seeded at 03:00 on its own today: no payment, registration or notification after it."""
+    tz = ZoneInfo(TIME_ZONE)
+    now = datetime.combine(TODAY, time(3, 0), tzinfo=tz)
+    stamps: list[datetime] = []
+    today_payments = 0
+    for batch in generate(11, 0.1, TODAY, tz, now=now):
+        for rows in batch.rows.values():
+            stamps += [v for row in rows for v in row.values() if isinstance(v, datetime)]
+        today_payments += sum(
+            p["paid_at"].astimezone(tz).date() == TODAY for p in batch.rows["payments"]
+        )
+    assert stamps and max(stamps) <= now
+    assert today_payments > 0  # today's early hours still hold some

@@ -6,7 +6,9 @@ SQLite alike."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -298,8 +300,12 @@ async def test_what_stays_accepted_at_the_edges(db_url: str, cache_prefix: str) 
             "/api/v1/clientes", json={"cedula": "V80000002", "nombres": "Luis\tRamírez\n"}
         )
         by_arabic_cedula = await http.post("/api/v1/pagos", json={**PAYMENT, "cedula": "V٨٠٠٠٠٠٠١"})
+        today = datetime.now(ZoneInfo("America/Caracas")).date()  # the business day
         last_day = await http.post(
-            "/api/v1/pagos", json={**PAYMENT, "fecha_pago": "2999-12-31T23:59:59"}
+            "/api/v1/pagos", json={**PAYMENT, "fecha_pago": f"{today}T00:00:00"}
+        )
+        tomorrow = await http.post(
+            "/api/v1/pagos", json={**PAYMENT, "fecha_pago": f"{today + timedelta(days=1)}"}
         )
         until_2999 = await http.get("/api/v1/pagos", params={"fecha_hasta": "2999-12-31"})
         at_100 = await http.post(
@@ -312,6 +318,8 @@ async def test_what_stays_accepted_at_the_edges(db_url: str, cache_prefix: str) 
     assert by_arabic_cedula.status_code == 201, by_arabic_cedula.text
     assert by_arabic_cedula.json()["cedula"] == "V80000001"
     assert last_day.status_code == 201, last_day.text
+    assert tomorrow.status_code == 422  # a payment received is not in the future
+    assert tomorrow.json()["details"][0]["field"] == "fecha_pago"
     assert until_2999.status_code == 200 and until_2999.json()["total"] == 2
     assert at_100.status_code == 201, at_100.text
     assert [c["cedula"] for c in searched.json()["items"]] == ["V80000001", "V80000002"]
