@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -14,11 +15,19 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _note_applied(*, step: Any, **_: Any) -> None:
+    """What ``pagos migrate`` reports: the revisions this run applied, in order."""
+    script = step.up_revision
+    title = f"{script.revision}: {script.doc}" if script is not None else str(step.up_revision_id)
+    config.attributes.setdefault("applied", []).append(title)
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        on_version_apply=_note_applied,
     )
     with context.begin_transaction():
         context.run_migrations()

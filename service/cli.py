@@ -34,8 +34,16 @@ def _migrate(_args: argparse.Namespace) -> int:
     from service.db.migrate import upgrade
 
     url = async_database_url(get_settings().database_url)
-    upgrade(url)
-    print(f"pagos migrate: {url.render_as_string(hide_password=True)} is at the newest schema")
+    applied = upgrade(url)
+    where = url.render_as_string(hide_password=True)
+    for revision in applied:
+        print(f"pagos migrate: applied {revision}")
+    state = (
+        f"brought to the newest schema ({len(applied)} applied)"
+        if applied
+        else ("already at the newest schema; nothing to apply")
+    )
+    print(f"pagos migrate: {where} {state}")
     return 0
 
 

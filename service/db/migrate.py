@@ -20,7 +20,11 @@ def alembic_config(url: URL) -> Config:
     return config
 
 
-def upgrade(url: URL, revision: str = "head") -> None:
+def upgrade(url: URL, revision: str = "head") -> list[str]:
+    """Bring the database to ``revision``; the revisions applied now ("0001 …"), in order."""
     if is_sqlite(url) and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    config = alembic_config(url)
+    command.upgrade(config, revision)
+    applied: list[str] = config.attributes.get("applied", [])
+    return applied

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from service.db.migrate import MIGRATIONS_DIR
 from service.db.url import InvalidDatabaseURL, async_database_url
 from tests.support.databases import create_pg_database, drop_pg_database, fetch_column
 
@@ -68,12 +69,19 @@ def test_migrate_creates_the_schema_in_postgresql_from_a_postgres_url() -> None:
         assert result.returncode == 0, result.stderr
         again = _pagos("migrate", database_url=url)  # idempotent
         assert again.returncode == 0, again.stderr
+        revisions = sorted(p.name[:4] for p in MIGRATIONS_DIR.glob("versions/[0-9]*.py"))
         tables = fetch_column(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         checks = fetch_column(url, "SELECT conname FROM pg_constraint WHERE contype = 'c'")
         indexes = fetch_column(url, "SELECT indexname FROM pg_indexes")
     finally:
         drop_pg_database(url)
     assert tables >= TABLES
+    # the first run says what it applied, the second that there was nothing to apply
+    applied = [line.split()[3].rstrip(":") for line in result.stdout.splitlines()[:-1]]
+    assert applied == revisions
+    assert f"({len(revisions)} applied)" in result.stdout.splitlines()[-1]
+    assert again.stdout.splitlines() == [again.stdout.strip()]
+    assert "nothing to apply" in again.stdout
     assert "ck_installments_status" in checks
     assert {"ix_payments_active_paid_at", "ix_installments_loan_due"} <= indexes
 
