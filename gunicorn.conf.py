@@ -7,6 +7,7 @@ directory is put in the environment here, in the master, before any worker impor
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,10 @@ def child_exit(server: Any, worker: Any) -> None:
     """In the master: count the exit by cause, mark the worker dead for metrics, record
     abnormal exits (timeouts, kills) in the lifecycle stream."""
     _lifecycle.child_exit(server, worker)
+
+
+def on_exit(server: Any) -> None:
+    """The master's last act: a metrics directory pagos made for itself goes with it (one
+    named by PROMETHEUS_MULTIPROC_DIR is the operator's, and stays)."""
+    if _settings.prometheus_multiproc_dir is None:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

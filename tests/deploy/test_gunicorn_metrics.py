@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -60,3 +61,19 @@ def test_request_count_is_exact_across_two_workers(
     assert len(served_by) == 2, f"one worker served everything: {served_by}"
     selected = [e for e in events if e["event"] == "cache_backend_selected"]
     assert sorted(e["backend"] for e in selected) == ["redis", "redis"]  # once per worker
+
+
+@pytest.mark.parametrize("own_dir", [False, True])
+def test_the_metrics_directory_pagos_made_goes_with_the_server(
+    sqlite_url: str, cache_prefix: str, tmp_path: Path, own_dir: bool
+) -> None:
+    operator_dir = tmp_path / "operator-metrics"
+    extra = {"PROMETHEUS_MULTIPROC_DIR": str(operator_dir)} if own_dir else {}
+    env = server_env(sqlite_url, cache_prefix, **extra)
+    with gunicorn_server(env, tmp_path / "gunicorn.log", workers=1) as server:
+        port = server.base_url.rsplit(":", 1)[1]
+        used = operator_dir if own_dir else Path(tempfile.gettempdir()) / f"pagos-prometheus-{port}"
+        assert any(used.glob("*.db"))  # the worker counts into it
+        process = server.process
+    assert process.poll() is not None
+    assert used.exists() == own_dir  # the operator's directory is theirs to keep
