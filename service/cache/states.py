@@ -38,15 +38,16 @@ async def publish_state(cache: Cache, ttl_seconds: float) -> None:
         cache.metrics.cache_errors.labels("redis", "publish").inc()
 
 
-async def worker_states(cache: Cache) -> list[dict[str, Any]]:
-    """Every live worker's published state (this worker's own when Redis is away)."""
+async def worker_states(cache: Cache) -> tuple[list[dict[str, Any]], bool]:
+    """Every live worker's published state, and True; while Redis is away only this worker's
+    own, and False: the others cannot be asked."""
     if cache.store.redis is None or cache.store.serving != "redis":
-        return [worker_state(cache)]
+        return [worker_state(cache)], False
     client = cache.store.redis.client
     try:
         keys = [k async for k in client.scan_iter(match=f"{cache.prefix}:cache:workers:*")]
         values = await client.mget(keys) if keys else []
     except REDIS_FAILURES:
         cache.metrics.cache_errors.labels("redis", "states").inc()
-        return [worker_state(cache)]
-    return [orjson.loads(v) for v in values if v is not None]
+        return [worker_state(cache)], False
+    return [orjson.loads(v) for v in values if v is not None], True

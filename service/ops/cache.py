@@ -23,7 +23,8 @@ def hit_ratio(hits: int, stale: int, misses: int) -> float | None:
 
 @router.get("/cache")
 async def cache_state(_: ReadAccess, cache: CacheDep) -> dict[str, Any]:
-    workers = sorted(await worker_states(cache), key=lambda w: (w["host"], w["pid"]))
+    states, complete = await worker_states(cache)
+    workers = sorted(states, key=lambda w: (w["host"], w["pid"]))
     backends: dict[str, int] = {}
     for worker in workers:
         backends[worker["backend"]] = backends.get(worker["backend"], 0) + 1
@@ -34,6 +35,8 @@ async def cache_state(_: ReadAccess, cache: CacheDep) -> dict[str, Any]:
         "answered_by": os.getpid(),
         "shared": cache.store.serving == "redis",
         "backends": backends,
+        # False while Redis is away: only the worker that answered can speak for itself
+        "complete": complete,
         "workers": workers,
         "lookups": {"hits": hits, "stale": stale, "misses": misses},
         "hit_ratio": hit_ratio(hits, stale, misses),

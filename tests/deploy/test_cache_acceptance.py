@@ -139,6 +139,7 @@ def test_redis_stopped_under_load_costs_nothing_and_comes_back(
                 redis.stop()
                 time.sleep(3.0)
                 on_memory = metric(server, "cache_backend_workers", backend="memory")
+                ops_down = httpx.get(server.base_url + "/api/v1/ops/cache", headers=HEADERS)
                 redis.start()
                 for load in loads:
                     load.result()
@@ -155,6 +156,10 @@ def test_redis_stopped_under_load_costs_nothing_and_comes_back(
     assert len(served) == len(results)
     assert max(served) < 300, f"a request took {max(served):.0f} ms while Redis went away"
     assert on_memory == 2  # both workers said they serve from memory
+    # the other worker's state lives in Redis: the answer says it speaks for one worker only
+    assert ops_down.status_code == 200
+    assert (ops_down.json()["complete"], len(ops_down.json()["workers"])) == (False, 1)
+    assert ops_down.json()["backends"] == {"memory": 1}
     assert (back_on_redis, on_memory_at_end) == (2, 0)
 
 
@@ -246,7 +251,7 @@ def test_ops_cache_shows_every_worker_and_the_hit_ratio(
     assert len(body["workers"]) == 2
     assert {w["backend"] for w in body["workers"]} == {"redis"}
     assert {w["circuit"] for w in body["workers"]} == {"closed"}
-    assert body["backends"] == {"redis": 2}
+    assert body["backends"] == {"redis": 2} and body["complete"] is True
     hits, misses = outcomes.count("hit"), outcomes.count("miss")
     assert (body["lookups"]["hits"], body["lookups"]["misses"]) == (hits, misses)
     assert body["hit_ratio"] == round(hits / 40, 4)
