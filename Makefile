@@ -26,7 +26,8 @@ run: prepare
 # make run, plus a local Prometheus (:9091) scraping it with alerts/*.yml; prints the URLs
 # and how to point a Grafana at dashboards/provisioning (docs/observe.md)
 observe: prepare
-	$(BIN)/python -m telemetry.observe --target 127.0.0.1:$${PORT:-8000} -- $(BIN)/pagos serve
+	$(BIN)/python -m telemetry.observe --target 127.0.0.1:$${PORT:-8000} \
+		--bearer-token-env PAGOS_METRICS_TOKEN -- $(BIN)/pagos serve
 
 test: $(STAMP) lint
 	$(BIN)/pytest

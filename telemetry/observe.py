@@ -34,8 +34,10 @@ def prometheus_config(
     scrape_interval_seconds: float = 5.0,
     evaluation_interval_seconds: float = 5.0,
     job: str = JOB,
+    credentials_file: Path | None = None,
 ) -> str:
-    """A prometheus.yml (JSON is YAML) scraping ``targets`` (``host:port``) at ``/metrics``."""
+    """A prometheus.yml (JSON is YAML) scraping ``targets`` (``host:port``) at ``/metrics``,
+    with the bearer token in ``credentials_file`` when /metrics wants one."""
     interval = f"{int(scrape_interval_seconds * 1000)}ms"
     config = {
         "global": {
@@ -52,6 +54,11 @@ def prometheus_config(
             }
         ],
     }
+    if credentials_file is not None:
+        config["scrape_configs"][0]["authorization"] = {  # type: ignore[index]
+            "type": "Bearer",
+            "credentials_file": str(credentials_file),
+        }
     return json.dumps(config, indent=2) + "\n"
 
 
@@ -158,6 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--target", default="127.0.0.1:8000", help="host:port of /metrics")
     parser.add_argument("--port", type=int, default=9091, help="Prometheus's port")
     parser.add_argument("--interval", type=float, default=5.0, help="scrape/eval seconds")
+    parser.add_argument(
+        "--bearer-token-env",
+        metavar="NAME",
+        help="the environment variable holding /metrics's bearer token, when it wants one "
+        "(make observe: PAGOS_METRICS_TOKEN); unset or empty scrapes without one",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- the app's command")
     args = parser.parse_args(argv)
     command = [part for part in args.command if part != "--"]
@@ -165,11 +178,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with it ignored
     directory = Path(tempfile.mkdtemp(prefix="pagos-observe-"))
+    token = os.environ.get(args.bearer_token_env, "") if args.bearer_token_env else ""
+    credentials = None
+    if token:  # in a file of its own (mode 0600), not in the config Prometheus shows
+        credentials = directory / "metrics-token"
+        credentials.touch(mode=0o600)
+        credentials.write_text(token)
     config = prometheus_config(
         [args.target],
         rule_files(),
         scrape_interval_seconds=args.interval,
         evaluation_interval_seconds=args.interval,
+        credentials_file=credentials,
     )
     app = (
         subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
