@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -22,13 +23,33 @@ async def client_by_cedula(session: AsyncSession, cedula: str) -> Client | None:
     ).scalar_one_or_none()
 
 
+def _unaccented(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# the accented letters of Spanish (and its neighbours) in names, either case, as the plain
+# letter: folded in SQL with translate() (SQLite gets one from the engine)
+_ACCENTED = "áéíóúüñàèìòùâêîôûäëïöçÁÉÍÓÚÜÑÀÈÌÒÙÂÊÎÔÛÄËÏÖÇ"
+_PLAIN = "".join(_unaccented(letter) for letter in _ACCENTED)
+
+
+def _folded_name() -> ColumnElement[str]:
+    return func.lower(func.translate(Client.name, _ACCENTED, _PLAIN))
+
+
 def _search(term: str) -> ColumnElement[bool]:
-    needle = term.strip().lower()
-    compact = ascii_digits(needle).replace(".", "").replace("-", "").replace(" ", "").upper()
-    return or_(
+    """A name's part, accents and case aside (``gutierrez`` finds Gutiérrez), or a cédula's
+    beginning, with or without its letter (``4000001`` finds V4000001)."""
+    needle = _unaccented(term.strip())
+    compact = ascii_digits(term.strip()).replace(".", "").replace("-", "").replace(" ", "").upper()
+    matches = [
         Client.cedula.startswith(compact, autoescape=True),
-        func.lower(Client.name).contains(needle, autoescape=True),
-    )
+        _folded_name().contains(needle, autoescape=True),
+    ]
+    if compact.isdigit():
+        matches.append(func.substr(Client.cedula, 2).startswith(compact, autoescape=True))
+    return or_(*matches)
 
 
 async def list_clients(

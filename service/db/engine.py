@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -18,6 +19,18 @@ from service.db.url import is_sqlite
 from service.settings import Settings
 
 
+@functools.lru_cache(maxsize=16)
+def _translation(source: str, target: str) -> dict[int, int | None]:
+    # PostgreSQL's rule: characters of ``source`` beyond ``target``'s length are removed
+    table: dict[int, int | None] = {ord(c): None for c in source[len(target) :]}
+    table.update(str.maketrans(source[: len(target)], target[: len(source)]))
+    return table
+
+
+def _translate(text: str | None, source: str, target: str) -> str | None:
+    return None if text is None else text.translate(_translation(source, target))
+
+
 def create_engine(url: URL, settings: Settings) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(
@@ -30,6 +43,8 @@ def create_engine(url: URL, settings: Settings) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")  # readers in other workers never block
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+            # PostgreSQL's translate(), which client search uses to fold accents
+            dbapi_connection.create_function("translate", 3, _translate, deterministic=True)
 
         return engine
     return create_async_engine(

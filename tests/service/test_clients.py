@@ -59,11 +59,18 @@ async def test_search_by_cedula_or_name_with_pages(db_url: str, cache_prefix: st
         by_cedula = (await http.get("/api/v1/clientes", params={"search": "v3000"})).json()
         wildcard = (await http.get("/api/v1/clientes", params={"search": "%_"})).json()
         page2 = (await http.get("/api/v1/clientes", params={"page": 2, "per_page": 2})).json()
+        unaccented = (await http.get("/api/v1/clientes", params={"search": "RAMIREZ"})).json()
+        accented = (await http.get("/api/v1/clientes", params={"search": "maría"})).json()
+        digits_only = (await http.get("/api/v1/clientes", params={"search": "3100"})).json()
     assert [c["cedula"] for c in by_name["items"]] == ["V30000001", "E31000003"]
     assert [c["cedula"] for c in by_cedula["items"]] == ["V30000001", "V30000002"]
     assert [c["cedula"] for c in wildcard["items"]] == ["E31000003"]  # % and _ are literal
     assert (page2["total"], page2["page"], page2["per_page"]) == (3, 2, 2)
     assert [c["cedula"] for c in page2["items"]] == ["E31000003"]
+    # accents and case aside; a cédula's digits without its letter
+    assert [c["cedula"] for c in unaccented["items"]] == ["V30000002"]
+    assert [c["cedula"] for c in accented["items"]] == ["E31000003"]
+    assert [c["cedula"] for c in digits_only["items"]] == ["E31000003"]
 
 
 async def test_unknown_client_is_404_in_the_error_shape(pg_url: str, cache_prefix: str) -> None:
