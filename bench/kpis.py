@@ -70,7 +70,7 @@ def main() -> int:
         log = Path(f"/tmp/{prefix}.log")
         with (
             gunicorn_server(server_env(url, prefix), log, workers=2) as server,
-            httpx.Client(base_url=server.base_url) as client,
+            httpx.Client(base_url=server.base_url, headers=server.headers) as client,
         ):
             for _ in range(20):  # warm connections and pools
                 store.incr(f"{prefix}:kpis:generation")
