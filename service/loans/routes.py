@@ -109,8 +109,11 @@ async def loan(
 async def installments(
     _: ReadAccess, loan_id: Id, session: SessionDep, settings: SettingsDep
 ) -> MoneyJSONResponse:
-    if await loan_with_cedula(session, loan_id) is None:
+    found = await loan_with_cedula(session, loan_id)
+    if found is None:
         raise LoanNotFound(f"no loan with id {loan_id}")
+    # a loan not yet approved (or rejected) owes nothing: its schedule is a proposal, never late
+    owed = found[0].status in (LoanStatus.APROBADO, LoanStatus.LIQUIDADO)
     today = business_today(settings.tz)
     rows = await loan_installments(session, loan_id)
-    return MoneyJSONResponse({"items": [installment_json(i, today) for i in rows]})
+    return MoneyJSONResponse({"items": [installment_json(i, today, owed=owed) for i in rows]})

@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from service.api import parse_date, render_date, render_instant
 from service.db.models import Installment, Loan
-from service.domain import Frequency, LoanStatus
+from service.domain import Frequency, InstallmentStatus, LoanStatus
 from service.loans.rules import days_late, installment_status
 from service.types import Amount, AsciiDecimal, Day, Id, Line
 
@@ -61,16 +61,26 @@ def loan_json(
     }
 
 
-def installment_json(installment: Installment, today: date) -> dict[str, Any]:
+def installment_json(installment: Installment, today: date, *, owed: bool) -> dict[str, Any]:
+    """``owed``: the loan is APROBADO or LIQUIDADO; otherwise nothing falls due or is late."""
     due, paid = installment.amount_due, installment.amount_paid
+    if not owed:
+        return {**_installment_fields(installment), "estado": InstallmentStatus.PENDIENTE.value,
+                "dias_mora": 0}  # fmt: skip
+    return {
+        **_installment_fields(installment),
+        "estado": installment_status(due, paid, installment.due_date, today),
+        "dias_mora": days_late(due, paid, installment.due_date, today),
+    }
+
+
+def _installment_fields(installment: Installment) -> dict[str, Any]:
     return {
         "id": installment.id,
         "prestamo_id": installment.loan_id,
         "numero_cuota": installment.number,
         "fecha_vencimiento": render_date(installment.due_date),
-        "monto_cuota": due,
-        "total_pagado": paid,
+        "monto_cuota": installment.amount_due,
+        "total_pagado": installment.amount_paid,
         "fecha_pago": render_date(installment.paid_date),
-        "estado": installment_status(due, paid, installment.due_date, today),
-        "dias_mora": days_late(due, paid, installment.due_date, today),
     }

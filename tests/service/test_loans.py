@@ -231,3 +231,23 @@ async def test_approved_loan_helper_reaches_aprobado(pg_url: str, cache_prefix: 
         await new_client(http, "V62000001")
         loan = await approved_loan(http, "V62000001", "100", 2)
     assert loan["estado"] == "APROBADO"
+
+
+async def test_a_loan_not_yet_approved_owes_nothing_and_is_never_late(
+    db_url: str, cache_prefix: str
+) -> None:
+    async with app_client(settings_for(db_url, cache_prefix)) as http:
+        await new_client(http, "V61000009")
+        body = {"cedula": "V61000009", "total_financiamiento": "300", "numero_cuotas": 3,
+                "modalidad_pago": "MENSUAL", "fecha_base_calculo": "2024-01-10"}  # fmt: skip
+        loan = await created(await http.post("/api/v1/prestamos", json=body))
+        as_draft = await installments(http, loan["id"])
+        for status in ("EN_REVISION", "APROBADO"):
+            await http.patch(f"/api/v1/prestamos/{loan['id']}/estado", json={"estado": status})
+        approved = await installments(http, loan["id"])
+    # due in February to April 2024: long past, but a draft is a proposal
+    assert [(r["estado"], r["dias_mora"]) for r in as_draft] == [("PENDIENTE", 0)] * 3
+    today = datetime.now(ZoneInfo("America/Caracas")).date()
+    expected = [(today - date.fromisoformat(r["fecha_vencimiento"])).days for r in approved]
+    assert [r["dias_mora"] for r in approved] == expected
+    assert {r["estado"] for r in approved} == {"MORA"}  # all over 91 days late once owed
