@@ -11,6 +11,8 @@ Decisions made here, in order of the evidence:
 
 from __future__ import annotations
 
+import re
+
 from telemetry.logs.aggregate.boots import (
     CAUSE_BOOT,
     CAUSE_CRASH,
@@ -24,6 +26,8 @@ from telemetry.logs.aggregate.boots import (
 )
 from telemetry.logs.aggregate.causes import stop_cause
 from telemetry.logs.model import Lifecycle
+
+_LISTENING_PID = re.compile(r"\((\d+)\)\s*$")
 
 # Events that belong to a server on its way down (an ended boot may still receive them).
 _STOP_KINDS = frozenset(
@@ -196,6 +200,11 @@ class LifecycleTracker:
 
     def _on_listening(self, boot: Boot, pid: Pid, value: Val, mark: Mark) -> None:
         boot.listening = value
+        # "Listening at: http://0.0.0.0:8000 (23502)": the master names itself, which counts
+        # when its line carries no pid of its own (gunicorn's lines through pagos's logging)
+        master = _LISTENING_PID.search(value or "")
+        if master is not None and boot.master_pid is None:
+            boot.master_pid = int(master.group(1))
 
     def _on_live(self, boot: Boot, pid: Pid, value: Val, mark: Mark) -> None:
         boot.live = mark

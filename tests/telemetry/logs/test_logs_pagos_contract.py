@@ -34,6 +34,8 @@ if FORMAT == "colour":
     sys.stderr = Terminal(sys.stderr)
 configure_logging(json_lines=FORMAT == "json")
 log = structlog.get_logger("pagos")
+# the master's lines carry no worker pid; it names itself in "Listening at"
+logging.getLogger("gunicorn.error").info("Listening at: http://127.0.0.1:8000 (%s)", 4241)
 structlog.contextvars.bind_contextvars(worker_pid=4242)
 log.info("worker_started", pid=4242, host="srv-test-1", boot_ms=12.0, version="0.1.0")
 log.warning("cache_backend_selected", backend="memory", previous=None, reason="redis unavailable",
@@ -87,4 +89,5 @@ def test_lines_from_pagos_logging_are_understood(analyze: Runner, tmp_path: Path
     ]
     assert report["cache"]["lookups"] == {"miss": 3}
     assert report["workers"]["boots"][0]["pids"] == [4242, 4243]
+    assert report["workers"]["boots"][0]["master_pid"] == 4241
     assert {e["class"] for e in report["errors"]} == {"traceback ValueError"}
