@@ -34,7 +34,7 @@ class NotificationCreate(BaseModel):
 
 class NotificationUpdate(BaseModel):
     estado: NotificationStatus | None = None
-    leida: bool | None = None
+    leida: Annotated[bool, Field(strict=True)] | None = None  # true or false, not "yes" or 1
 
     @model_validator(mode="after")
     def _something(self) -> NotificationUpdate:

@@ -30,6 +30,10 @@ async def test_create_update_and_filter(db_url: str, cache_prefix: str) -> None:
         resent = await http.patch(f"{NOTIFICACIONES}/{sms['id']}", json={"estado": "PENDIENTE"})
         missing = await http.patch(f"{NOTIFICACIONES}/999999", json={"leida": True})
         empty = await http.patch(f"{NOTIFICACIONES}/{sms['id']}", json={})
+        not_a_boolean = [
+            await http.patch(f"{NOTIFICACIONES}/{sms['id']}", json={"leida": value})
+            for value in ("yes", 1, "true")
+        ]
 
         async def ids(**params: object) -> list[object]:
             response = await http.get(NOTIFICACIONES, params=params)
@@ -51,6 +55,8 @@ async def test_create_update_and_filter(db_url: str, cache_prefix: str) -> None:
     assert resent.status_code == 409 and "none (final status)" in resent.json()["message"]
     assert missing.status_code == 404
     assert empty.status_code == 422
+    assert [r.status_code for r in not_a_boolean] == [422] * 3
+    assert {r.json()["details"][0]["field"] for r in not_a_boolean} == {"leida"}
     assert sorted(by_client) == sorted([sms["id"], email["id"]])  # type: ignore[type-var]
     assert by_status == [whatsapp["id"]] and by_channel == [email["id"]]
     assert sorted(unread) == sorted([sms["id"], whatsapp["id"]])  # type: ignore[type-var]
