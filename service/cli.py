@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
 
-from service.db.failures import DATABASE_FAILURES, database_unavailable
+from service.db.failures import DATABASE_ERRORS, database_unavailable
 from service.db.url import InvalidDatabaseURL, async_database_url
 from service.settings import get_settings
 
@@ -38,11 +37,10 @@ def _migrate(_args: argparse.Namespace) -> int:
     where = url.render_as_string(hide_password=True)
     for revision in applied:
         print(f"pagos migrate: applied {revision}")
-    state = (
-        f"brought to the newest schema ({len(applied)} applied)"
-        if applied
-        else ("already at the newest schema; nothing to apply")
-    )
+    if applied:
+        state = f"brought to the newest schema ({len(applied)} applied)"
+    else:
+        state = "already at the newest schema; nothing to apply"
     print(f"pagos migrate: {where} {state}")
     return 0
 
@@ -157,22 +155,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidDatabaseURL as exc:
         print(f"pagos: {exc}", file=sys.stderr)
         return 2
-    except DBAPIError as exc:
+    except DATABASE_ERRORS as exc:
         if not database_unavailable(exc):
             raise
-        return _unreachable(exc)
-    except DATABASE_FAILURES as exc:
-        return _unreachable(exc)
-
-
-def _unreachable(exc: Exception) -> int:
-    cause = getattr(exc, "orig", None) or exc
-    print(
-        f"pagos: cannot reach the database at {_safe_database_url()}: "
-        f"{type(cause).__name__}: {cause}",
-        file=sys.stderr,
-    )
-    return 2
+        cause = getattr(exc, "orig", None) or exc
+        print(
+            f"pagos: cannot reach the database at {_safe_database_url()}: "
+            f"{type(cause).__name__}: {cause}",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _safe_database_url() -> str:

@@ -17,10 +17,9 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.db.failures import DATABASE_FAILURES, database_unavailable
+from service.db.failures import DATABASE_ERRORS, database_unavailable
 from service.responses import MoneyJSONResponse
 from telemetry.metrics import METRICS
 from telemetry.middleware import STATE_REQUEST_ID
@@ -161,6 +160,8 @@ async def _http_error(request: Request, exc: Exception) -> MoneyJSONResponse:
 
 
 async def _database_failure(request: Request, exc: Exception) -> MoneyJSONResponse:
+    if not database_unavailable(exc):  # a driver error the statement caused: a bug, a 500
+        raise exc
     METRICS.db_errors.labels(type(exc).__name__).inc()
     cause = getattr(exc, "orig", None) or exc
     logger.error(
@@ -174,17 +175,9 @@ async def _database_failure(request: Request, exc: Exception) -> MoneyJSONRespon
     )
 
 
-async def _database_error(request: Request, exc: Exception) -> MoneyJSONResponse:
-    """Any other driver error: a 503 when it says the database cannot serve, else a bug."""
-    if not database_unavailable(exc):
-        raise exc
-    return await _database_failure(request, exc)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PagosError, _pagos_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for failure in DATABASE_FAILURES:
+    for failure in DATABASE_ERRORS:
         app.add_exception_handler(failure, _database_failure)
-    app.add_exception_handler(DBAPIError, _database_error)

@@ -6,13 +6,16 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-DATABASE_FAILURES: tuple[type[Exception], ...] = (
+# always the database being unreachable, overloaded or gone
+_UNAVAILABLE: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
     PoolTimeoutError,
     OSError,
     TimeoutError,
 )
+# what callers catch; ``database_unavailable`` then tells a failure from a bug
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, *_UNAVAILABLE)
 
 # PostgreSQL error codes that say "the server cannot serve now", whatever the statement:
 # class 08 connection exception, 53 insufficient resources (too many connections, disk
@@ -25,7 +28,7 @@ _UNAVAILABLE_CODES = frozenset({"55000"})
 
 def database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` means the database cannot serve, not that a statement was wrong."""
-    if isinstance(exc, DATABASE_FAILURES):
+    if isinstance(exc, _UNAVAILABLE):
         return True
     if not isinstance(exc, DBAPIError):
         return False

@@ -63,12 +63,12 @@ def loan_json(
 
 def installment_json(installment: Installment, today: date, *, owed: bool) -> dict[str, Any]:
     """``owed``: the loan is APROBADO or LIQUIDADO; otherwise nothing falls due or is late."""
-    due, paid = installment.amount_due, installment.amount_paid
+    fields = _installment_fields(installment)
     if not owed:
-        return {**_installment_fields(installment), "estado": InstallmentStatus.PENDIENTE.value,
-                "dias_mora": 0}  # fmt: skip
+        return {**fields, "estado": InstallmentStatus.PENDIENTE.value, "dias_mora": 0}
+    due, paid = installment.amount_due, installment.amount_paid
     return {
-        **_installment_fields(installment),
+        **fields,
         "estado": installment_status(due, paid, installment.due_date, today),
         "dias_mora": days_late(due, paid, installment.due_date, today),
     }

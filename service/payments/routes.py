@@ -50,6 +50,13 @@ async def create_payment(
     settings: SettingsDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
+    paid_at = as_business_instant(body.fecha_pago, settings.tz)
+    today = business_today(settings.tz)
+    if paid_at.astimezone(settings.tz).date() > today:  # refused before anything is touched
+        raise BadRequest(
+            f"fecha_pago: a payment received cannot be dated after today ({today.isoformat()})",
+            [{"field": "fecha_pago", "message": f"after today ({today.isoformat()})"}],
+        )
     claimed = None
     if idempotency_key is not None:
         outcome = await claim(session, ENDPOINT_CREATE, idempotency_key, request_digest(body))
@@ -61,13 +68,6 @@ async def create_payment(
     if client is None:
         raise BadRequest(
             f"cedula {cedula}: unknown client", [{"field": "cedula", "message": "unknown client"}]
-        )
-    paid_at = as_business_instant(body.fecha_pago, settings.tz)
-    today = business_today(settings.tz)
-    if paid_at.astimezone(settings.tz).date() > today:
-        raise BadRequest(
-            f"fecha_pago: a payment received cannot be dated after today ({today.isoformat()})",
-            [{"field": "fecha_pago", "message": f"after today ({today.isoformat()})"}],
         )
     payment = await record_payment(
         session, client, body.prestamo_id, paid_at, body.monto_pagado, body.numero_documento
