@@ -6,6 +6,7 @@ directory is put in the environment here, in the master, before any worker impor
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -20,6 +21,17 @@ _metrics_dir = _settings.prometheus_multiproc_dir or (
 )
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 _metrics_dir.mkdir(parents=True, exist_ok=True)  # the master counts into it before on_starting
+if _settings.prometheus_multiproc_dir is None:
+    # a directory pagos made for itself goes when the process that loaded this file (the
+    # master, or a `--print-config` / `--check-config` run) exits; workers leave it alone
+    _loader = os.getpid()
+
+    @atexit.register
+    def _remove_metrics_dir() -> None:
+        if os.getpid() == _loader:
+            shutil.rmtree(_metrics_dir, ignore_errors=True)
+
+
 get_settings.cache_clear()  # workers must see the directory in their settings too
 
 # Only now may prometheus_client be imported (telemetry imports it): imported earlier, the
@@ -75,10 +87,3 @@ def child_exit(server: Any, worker: Any) -> None:
     """In the master: count the exit by cause, mark the worker dead for metrics, record
     abnormal exits (timeouts, kills) in the lifecycle stream."""
     _lifecycle.child_exit(server, worker)
-
-
-def on_exit(server: Any) -> None:
-    """The master's last act: a metrics directory pagos made for itself goes with it (one
-    named by PROMETHEUS_MULTIPROC_DIR is the operator's, and stays)."""
-    if _settings.prometheus_multiproc_dir is None:
-        shutil.rmtree(_metrics_dir, ignore_errors=True)

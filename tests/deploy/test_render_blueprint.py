@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -195,3 +196,5 @@ def test_serve_passes_what_follows_to_gunicorn(separator: list[str]) -> None:
     )
     assert config["workers"] == "3"
     assert config["bind"] == "['127.0.0.1:8391']"
+    # the metrics directory the config made for this run went with it
+    assert not (Path(tempfile.gettempdir()) / "pagos-prometheus-8391").exists()
