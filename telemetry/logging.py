@@ -3,7 +3,9 @@
 Our own events take structlog's fast path (rendered and written in one step, no stdlib
 ``LogRecord`` and no caller lookup: the `request` line is written for every request).
 Records of uvicorn, gunicorn, SQLAlchemy and friends go through the stdlib handler, with the
-same processors and the same renderer, so every line has one shape."""
+same processors and the same renderer, so every line has one shape. Events written for every
+request (`request`, `slow_request`, `small_response`) go through :func:`log_event`, which in
+JSON mode renders the processors' exact output in one step (a third of the chain's cost)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any
 
 import orjson
 import structlog
+from structlog.contextvars import merge_contextvars
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 _THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn.error", "sqlalchemy", "alembic")
@@ -42,12 +45,12 @@ class _UtcStamper:
         self._prefix = ""
 
     def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
-        now = time.time()
-        second = int(now)
+        micros = time.time_ns() // 1000
+        second = micros // 1_000_000
         if second != self._second:
             self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = second
-        event_dict["timestamp"] = f"{self._prefix}.{int((now - second) * 1e6):06d}Z"
+        event_dict["timestamp"] = f"{self._prefix}.{micros - second * 1_000_000:06d}Z"
         return event_dict
 
 
@@ -87,12 +90,54 @@ def _add_logger_name(logger: WrappedLogger, _method: str, event_dict: EventDict)
     return event_dict
 
 
+class _JsonEvents:
+    """What :func:`log_event` needs to render a line as the JSON processor chain would."""
+
+    __slots__ = ("min_level", "stamp")
+
+    def __init__(self, min_level: int, stamp: _UtcStamper) -> None:
+        self.min_level = min_level
+        self.stamp = stamp
+
+
+# Set by configure_logging: None until then and in console mode (events go through structlog).
+_json_events: _JsonEvents | None = None
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
+
+
+def log_event(logger_name: str, level: str, event: str, fields: dict[str, Any]) -> None:
+    """``structlog.get_logger(logger_name).<level>(event, **fields)``, for events written on
+    every request. In JSON mode the line is rendered here in one step, with the keys, order and
+    values the configured processors would give it (``fields``, ``event``, bound context
+    variables, ``request_id``, ``level``, ``logger``, ``timestamp``); otherwise it goes through
+    structlog. ``fields`` becomes the line: the caller must not reuse it."""
+    json_events = _json_events
+    if json_events is None:
+        getattr(structlog.get_logger(logger_name), level)(event, **fields)
+        return
+    if _LEVELS[level] < json_events.min_level:
+        return
+    fields["event"] = event
+    merge_contextvars(None, level, fields)
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        fields.setdefault("request_id", request_id)
+    fields["level"] = level
+    fields.setdefault("logger", logger_name)
+    json_events.stamp(None, level, fields)
+    stream = sys.stderr
+    stream.buffer.write(orjson.dumps(fields, default=str, option=orjson.OPT_APPEND_NEWLINE))
+    stream.flush()
+
+
 def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
     """JSON lines in production, a readable console in development. Idempotent."""
+    global _json_events
     numeric_level = logging.getLevelName(level.upper())
     if not isinstance(numeric_level, int):
         numeric_level = logging.INFO
     timestamper = _UtcStamper()
+    _json_events = _JsonEvents(numeric_level, timestamper) if json_lines else None
     stream = sys.stderr
     console = structlog.dev.ConsoleRenderer(colors=stream.isatty())
 

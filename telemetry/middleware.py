@@ -5,27 +5,25 @@ counted as sent and nothing is buffered."""
 from __future__ import annotations
 
 import os
+import random
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from telemetry.logging import REQUEST_ID
-from telemetry.metrics import METRICS, Metrics
-from telemetry.tracing import span_ids
+from telemetry.logging import REQUEST_ID, log_event
+from telemetry.metrics import METRICS, HistogramSeries, Metrics, gauge_adder
 
 UNMATCHED_ROUTE = "unmatched"
 REQUEST_ID_HEADERS = (b"x-request-id", b"rndr-id")
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _EMPTY_MARK = "telemetry.empty_result"
 STATE_REQUEST_ID = "request_id"
-
-logger = structlog.get_logger("telemetry.request")
+LOGGER_NAME = "telemetry.request"
 
 
 @dataclass(frozen=True)
@@ -48,11 +46,13 @@ def mark_empty_result(scope_state: dict[str, Any]) -> None:
 
 
 def route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
+    """The matched route's template, read from the scope after routing (never by re-matching
+    the path against the route list); one fixed label for unmatched requests."""
+    path = getattr(scope.get("route"), "path", None)
     if not isinstance(path, str):
         return UNMATCHED_ROUTE
-    return scope.get("root_path", "") + path if scope.get("root_path") else path
+    root_path = scope.get("root_path")
+    return root_path + path if root_path else path
 
 
 def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -64,6 +64,23 @@ def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
+class _Series:
+    """Everything the middleware needs for one (method, route, status), looked up once: label
+    values are bounded (route templates), so this cache is too."""
+
+    __slots__ = ("measured", "size", "slow_threshold", "small_minimum", "time")
+
+    def __init__(
+        self, metrics: Metrics, config: TelemetryConfig, method: str, route: str, status: int
+    ) -> None:
+        self.measured = route not in config.unmeasured_routes
+        self.slow_threshold = config.slow_threshold(route)
+        self.small_minimum = config.small_response_bytes.get(route)
+        timer = metrics.request_duration.labels(method, route, str(status))
+        self.time = HistogramSeries(timer).observe
+        self.size = HistogramSeries(metrics.response_size.labels(method, route)).observe
+
+
 class TelemetryMiddleware:
     def __init__(
         self, app: ASGIApp, config: TelemetryConfig | None = None, metrics: Metrics = METRICS
@@ -72,41 +89,21 @@ class TelemetryMiddleware:
         self.config = config or TelemetryConfig()
         self.metrics = metrics
         self.pid = os.getpid()
-        # labelled children looked up once: label values are bounded (route templates)
         self._active: dict[str, Any] = {}
-        self._measured: dict[tuple[str, str, str], tuple[Any, Any]] = {}
-
-    def _active_gauge(self, method: str) -> Any:
-        gauge = self._active.get(method)
-        if gauge is None:
-            gauge = self._active[method] = self.metrics.active_requests.labels(method)
-        return gauge
-
-    def _histograms(self, method: str, route: str, status: str) -> tuple[Any, Any]:
-        key = (method, route, status)
-        children = self._measured.get(key)
-        if children is None:
-            children = self._measured[key] = (
-                self.metrics.request_duration.labels(method, route, status),
-                self.metrics.response_size.labels(method, route),
-            )
-        return children
+        self._series: dict[tuple[str, str, int], _Series] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        request_id = incoming_request_id(scope["headers"]) or os.urandom(16).hex()
-        state = scope.setdefault("state", {})
-        state[STATE_REQUEST_ID] = request_id
-        method = scope["method"]
-        started = time.perf_counter()
+        # an id, not a secret: 128 random bits from the per-process generator (reseeded at fork)
+        request_id = incoming_request_id(scope["headers"]) or f"{random.getrandbits(128):032x}"
+        scope.setdefault("state", {})[STATE_REQUEST_ID] = request_id
         status = 500
         sent_bytes = 0
         content_type = b""
         cache_outcome: str | None = None
-
         request_id_header = (b"x-request-id", request_id.encode("latin-1"))
 
         async def send_with_telemetry(message: Message) -> None:
@@ -127,13 +124,15 @@ class TelemetryMiddleware:
                 headers.append(request_id_header)
             await send(message)
 
-        active = self._active_gauge(method)
-        active.inc()
+        method = scope["method"]
+        move_active = self._active.get(method) or self._active_adder(method)
+        move_active(1)
         request_id_token = REQUEST_ID.set(request_id)
         span = trace.get_current_span()  # the server span, when tracing is on
         if span.is_recording():
             span.set_attribute("http.request_id", request_id)
         error: str | None = None
+        started = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_telemetry)
         except BaseException as exc:
@@ -142,43 +141,42 @@ class TelemetryMiddleware:
             raise
         finally:
             duration = time.perf_counter() - started
-            active.dec()
-            route = route_template(scope)
+            move_active(-1)
             self._record(
-                scope,
-                span,
-                method,
-                route,
-                status,
-                duration,
-                sent_bytes,
-                content_type,
-                cache_outcome,
-                error,
+                scope, span, status, duration, sent_bytes, content_type, cache_outcome, error
             )
             REQUEST_ID.reset(request_id_token)
+
+    def _active_adder(self, method: str) -> Any:
+        adder = self._active[method] = gauge_adder(self.metrics.active_requests.labels(method))
+        return adder
 
     def _record(
         self,
         scope: Scope,
         span: trace.Span,
-        method: str,
-        route: str,
         status: int,
         duration: float,
         sent_bytes: int,
         content_type: bytes,
         cache_outcome: str | None,
-        error: str | None = None,
+        error: str | None,
     ) -> None:
+        method = scope["method"]
+        route = route_template(scope)
+        series = self._series.get((method, route, status))
+        if series is None:
+            series = self._series[method, route, status] = _Series(
+                self.metrics, self.config, method, route, status
+            )
         # an exception that escaped the app is answered further out (the server's 500): its
         # bytes are not ours to count
         unanswered = error is not None and sent_bytes == 0
-        if route not in self.config.unmeasured_routes:
-            timer, sizer = self._histograms(method, route, str(status))
-            timer.observe(duration)
+        if series.measured:
+            series.time(duration)
             if not unanswered:
-                sizer.observe(sent_bytes)
+                series.size(sent_bytes)
+        span_context = span.get_span_context()
         fields: dict[str, Any] = {
             "method": method,
             "route": route,
@@ -187,29 +185,36 @@ class TelemetryMiddleware:
             "duration_ms": round(duration * 1000, 2),
             "response_bytes": None if unanswered else sent_bytes,
             "worker_pid": self.pid,
+            "trace_id": None,
+            "span_id": None,
         }
-        fields["trace_id"], fields["span_id"] = span_ids(span)
+        if span_context.is_valid:
+            fields["trace_id"] = format(span_context.trace_id, "032x")
+            fields["span_id"] = format(span_context.span_id, "016x")
         if cache_outcome is not None:
             fields["cache"] = cache_outcome
-        if error is not None:
-            logger.error("request", error=error, **fields)
+        # the detectors' events repeat the request's fields: copied before the line takes them
+        slow = duration > series.slow_threshold and series.measured
+        if slow:
+            slow_event = {"threshold_ms": round(series.slow_threshold * 1000), **fields}
+        small_kind = None  # of a 2xx JSON answer
+        if 200 <= status < 300 and content_type.startswith(b"application/json"):
+            if scope.get("state", {}).get(_EMPTY_MARK):
+                small_kind = "empty"  # the handler said so: a true answer, whatever its size
+            elif series.small_minimum is not None and sent_bytes < series.small_minimum:
+                small_kind = "small"
+        if small_kind is not None:
+            small_event = {"kind": small_kind, "expected_min_bytes": series.small_minimum, **fields}
+        if error is None:
+            log_event(LOGGER_NAME, "info", "request", fields)
         else:
-            logger.info("request", **fields)
+            fields["error"] = error
+            log_event(LOGGER_NAME, "error", "request", fields)
 
-        threshold = self.config.slow_threshold(route)
-        if duration > threshold and route not in self.config.unmeasured_routes:
+        if slow:
             self.metrics.slow_requests.labels(method, route).inc()
-            logger.warning("slow_request", threshold_ms=round(threshold * 1000), **fields)
-
-        if not (200 <= status < 300 and content_type.startswith(b"application/json")):
-            return
-        minimum = self.config.small_response_bytes.get(route)
-        if scope.get("state", {}).get(_EMPTY_MARK):
-            kind = "empty"  # the handler said so: a true answer, whatever its size
-        elif minimum is not None and sent_bytes < minimum:
-            kind = "small"
-        else:
-            return
-        self.metrics.small_responses.labels(method, route, kind).inc()
-        log = logger.info if kind == "empty" else logger.warning
-        log("small_response", kind=kind, expected_min_bytes=minimum, **fields)
+            log_event(LOGGER_NAME, "warning", "slow_request", slow_event)
+        if small_kind is not None:
+            self.metrics.small_responses.labels(method, route, small_kind).inc()
+            level = "info" if small_kind == "empty" else "warning"
+            log_event(LOGGER_NAME, level, "small_response", small_event)

@@ -106,11 +106,3 @@ def uninstrument_engine() -> None:
 
 def instrument_redis(client: Any, provider: TracerProvider) -> None:
     RedisInstrumentor.instrument_client(client, tracer_provider=provider)
-
-
-def span_ids(span: Span) -> tuple[str | None, str | None]:
-    """A span's trace and span ids as log lines spell them; None without tracing."""
-    context = span.get_span_context()
-    if not context.is_valid:
-        return None, None
-    return format(context.trace_id, "032x"), format(context.span_id, "016x")

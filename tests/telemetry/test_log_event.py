@@ -1,0 +1,76 @@
+"""``log_event``, the per-request events' renderer, writes what structlog's chain would."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import structlog
+
+from telemetry.logging import REQUEST_ID, configure_logging, log_event
+
+
+def fields() -> dict[str, Any]:
+    return {
+        "method": "GET",
+        "route": "/api/v1/pagos/kpis",
+        "status": 200,
+        "duration_ms": 512.25,
+        "response_bytes": 145,
+        "trace_id": None,
+        "amount": Decimal("10.50"),  # not JSON: rendered as text by both
+        "worker_pid": 4242,
+    }
+
+
+def lines(capfd: pytest.CaptureFixture[str]) -> list[str]:
+    return capfd.readouterr().err.splitlines()
+
+
+@pytest.mark.parametrize("level", ["info", "warning", "error"])
+def test_a_line_has_the_keys_order_and_values_of_the_structlog_chain(
+    level: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(json_lines=True)
+    token = REQUEST_ID.set("req-7")
+    structlog.contextvars.bind_contextvars(deployment="blue", worker_pid=1)
+    try:
+        getattr(structlog.get_logger("telemetry.request"), level)("slow_request", **fields())
+        log_event("telemetry.request", level, "slow_request", fields())
+    finally:
+        structlog.contextvars.clear_contextvars()
+        REQUEST_ID.reset(token)
+    chain, fast = (json.loads(line) for line in lines(capfd))
+    assert list(fast) == list(chain)
+    assert {k: v for k, v in fast.items() if k != "timestamp"} == {
+        k: v for k, v in chain.items() if k != "timestamp"
+    }
+    assert fast["amount"] == "10.50" and fast["worker_pid"] == 4242  # the call's own value wins
+    assert fast["deployment"] == "blue" and fast["request_id"] == "req-7"
+    assert fast["level"] == level and fast["logger"] == "telemetry.request"
+
+
+def test_lines_under_the_configured_level_are_not_written(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(json_lines=True, level="WARNING")
+    try:
+        log_event("telemetry.request", "info", "request", fields())
+        log_event("telemetry.request", "warning", "slow_request", fields())
+        events = [json.loads(line)["event"] for line in lines(capfd)]
+    finally:
+        configure_logging(json_lines=True)
+    assert events == ["slow_request"]
+
+
+def test_the_console_format_renders_through_structlog(capfd: pytest.CaptureFixture[str]) -> None:
+    configure_logging(json_lines=False)
+    try:
+        log_event("telemetry.request", "info", "request", fields())
+        (line,) = lines(capfd)
+    finally:
+        configure_logging(json_lines=True)
+    assert not line.startswith("{")
+    assert "request" in line and "route=/api/v1/pagos/kpis" in line and "status=200" in line
