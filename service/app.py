@@ -151,6 +151,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.state.requests = RequestTally()
     app.add_middleware(CountRequests, tally=app.state.requests)
+    # built here, in the worker, after gunicorn forked it: never shared with the master
+    app.state.tracer_provider = build_provider(tracing_config(settings), span_exporter)
     app.add_middleware(
         TelemetryMiddleware,
         config=TelemetryConfig(
@@ -158,10 +160,9 @@ def create_app(
             slow_threshold_overrides=settings.slow_route_seconds,
             small_response_bytes=settings.small_response_bytes,
             unmeasured_routes=settings.unmeasured_routes,
+            traced=app.state.tracer_provider is not None,
         ),
     )
-    # built here, in the worker, after gunicorn forked it: never shared with the master
-    app.state.tracer_provider = build_provider(tracing_config(settings), span_exporter)
     if app.state.tracer_provider is not None:
         instrument_app(app, app.state.tracer_provider, tracing_config(settings))
     return app

@@ -41,16 +41,16 @@ class _UtcStamper:
     __slots__ = ("_prefix", "_second")
 
     def __init__(self) -> None:
-        self._second = -1
+        self._second = ""
         self._prefix = ""
 
     def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
-        micros = time.time_ns() // 1000
-        second = micros // 1_000_000
+        digits = str(time.time_ns() // 1000)  # microseconds since the epoch: the last 6 digits
+        second = digits[:-6]
         if second != self._second:
-            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(int(second)))
             self._second = second
-        event_dict["timestamp"] = f"{self._prefix}.{micros - second * 1_000_000:06d}Z"
+        event_dict["timestamp"] = self._prefix + digits[-6:] + "Z"
         return event_dict
 
 

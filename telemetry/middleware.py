@@ -8,7 +8,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,8 @@ class TelemetryConfig:
     unmeasured_routes: frozenset[str] = frozenset(
         {"/metrics", "/health/live", "/health/ready", "/api/v1/health/render"}
     )
+    # False when the app records no traces: no span is looked up and trace ids are null
+    traced: bool = True
 
     def slow_threshold(self, route: str) -> float:
         return self.slow_threshold_overrides.get(route, self.slow_threshold_seconds)
@@ -106,7 +108,8 @@ class TelemetryMiddleware:
         cache_outcome: str | None = None
         request_id_header = (b"x-request-id", request_id.encode("latin-1"))
 
-        async def send_with_telemetry(message: Message) -> None:
+        # a plain function handing back send's awaitable: no coroutine of its own per message
+        def send_with_telemetry(message: Message) -> Awaitable[None]:
             nonlocal status, sent_bytes, content_type, cache_outcome
             if message["type"] == "http.response.body":
                 sent_bytes += len(message.get("body", b""))
@@ -122,14 +125,14 @@ class TelemetryMiddleware:
                     elif name == b"x-cache":
                         cache_outcome = value.decode("latin-1")
                 headers.append(request_id_header)
-            await send(message)
+            return send(message)
 
         method = scope["method"]
         move_active = self._active.get(method) or self._active_adder(method)
         move_active(1)
         request_id_token = REQUEST_ID.set(request_id)
-        span = trace.get_current_span()  # the server span, when tracing is on
-        if span.is_recording():
+        span = trace.get_current_span() if self.config.traced else None  # the server span
+        if span is not None and span.is_recording():
             span.set_attribute("http.request_id", request_id)
         error: str | None = None
         started = time.perf_counter()
@@ -154,7 +157,7 @@ class TelemetryMiddleware:
     def _record(
         self,
         scope: Scope,
-        span: trace.Span,
+        span: trace.Span | None,
         status: int,
         duration: float,
         sent_bytes: int,
@@ -176,7 +179,6 @@ class TelemetryMiddleware:
             series.time(duration)
             if not unanswered:
                 series.size(sent_bytes)
-        span_context = span.get_span_context()
         fields: dict[str, Any] = {
             "method": method,
             "route": route,
@@ -188,7 +190,8 @@ class TelemetryMiddleware:
             "trace_id": None,
             "span_id": None,
         }
-        if span_context.is_valid:
+        span_context = span.get_span_context() if span is not None else None
+        if span_context is not None and span_context.is_valid:
             fields["trace_id"] = format(span_context.trace_id, "032x")
             fields["span_id"] = format(span_context.span_id, "016x")
         if cache_outcome is not None:

@@ -13,11 +13,13 @@ import pytest
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry, generate_latest
 
 from telemetry.logging import configure_logging
 from telemetry.metrics import Metrics
 from telemetry.middleware import TelemetryConfig, TelemetryMiddleware, mark_empty_result
+from telemetry.tracing import TracingConfig, build_provider, instrument_app
 from tests.support.metrics import sample_value
 
 MIB = 1024 * 1024
@@ -222,3 +224,34 @@ async def test_every_line_of_a_request_carries_its_id_and_a_utc_timestamp(
         stamp = str(event["timestamp"])
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stamp), stamp
         assert before <= datetime.fromisoformat(stamp) <= after
+
+
+async def test_a_traced_app_puts_its_trace_id_on_the_line_and_an_untraced_one_null(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(json_lines=True)
+    config = TracingConfig("test", "0", "test", sample_ratio=1.0)
+    trace_ids: dict[bool, object] = {}
+    for traced in (True, False):
+        exporter = InMemorySpanExporter()
+        app = FastAPI()
+
+        @app.get("/items/{item_id}")
+        async def item(item_id: int) -> dict[str, int]:
+            return {"id": item_id}
+
+        app.add_middleware(
+            TelemetryMiddleware, config=TelemetryConfig(traced=traced), metrics=FreshMetrics()
+        )
+        provider = build_provider(config, exporter)
+        assert provider is not None
+        instrument_app(app, provider, config)
+        await call(app, "/items/3")
+        provider.force_flush()
+        (line,) = [e for e in read_events(capfd) if e["event"] == "request"]
+        (server_span,) = [s for s in exporter.get_finished_spans() if s.parent is None]
+        assert server_span.context is not None
+        if traced:
+            assert line["trace_id"] == format(server_span.context.trace_id, "032x")
+        trace_ids[traced] = line["trace_id"]
+    assert trace_ids[True] is not None and trace_ids[False] is None
