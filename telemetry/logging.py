@@ -38,19 +38,21 @@ class _UtcStamper:
     utc=True)`` writes it, at a third of its cost (the date and time of the current second
     are formatted once per second; the request line is written for every request)."""
 
-    __slots__ = ("_prefix", "_second")
+    __slots__ = ("_second",)
 
     def __init__(self) -> None:
-        self._second = ""
-        self._prefix = ""
+        # (epoch second as digits, its date and time): one tuple, swapped whole, so a thread
+        # never pairs one second's digits with another's prefix
+        self._second = ("", "")
 
     def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
         digits = str(time.time_ns() // 1000)  # microseconds since the epoch: the last 6 digits
-        second = digits[:-6]
-        if second != self._second:
-            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(int(second)))
-            self._second = second
-        event_dict["timestamp"] = self._prefix + digits[-6:] + "Z"
+        second, prefix = self._second
+        if digits[:-6] != second:
+            second = digits[:-6]
+            prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(int(second)))
+            self._second = (second, prefix)
+        event_dict["timestamp"] = prefix + digits[-6:] + "Z"
         return event_dict
 
 
@@ -125,6 +127,8 @@ def log_event(logger_name: str, level: str, event: str, fields: dict[str, Any]) 
     fields["level"] = level
     fields.setdefault("logger", logger_name)
     json_events.stamp(None, level, fields)
+    if "exc_info" in fields:  # only ever from a bound context variable
+        structlog.processors.format_exc_info(None, level, fields)
     stream = sys.stderr
     stream.buffer.write(orjson.dumps(fields, default=str, option=orjson.OPT_APPEND_NEWLINE))
     stream.flush()

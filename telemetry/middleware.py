@@ -8,7 +8,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,9 +78,12 @@ class _Series:
         self.measured = route not in config.unmeasured_routes
         self.slow_threshold = config.slow_threshold(route)
         self.small_minimum = config.small_response_bytes.get(route)
-        timer = metrics.request_duration.labels(method, route, str(status))
-        self.time = HistogramSeries(timer).observe
-        self.size = HistogramSeries(metrics.response_size.labels(method, route)).observe
+        self.time: Callable[[float], None] | None = None
+        self.size: Callable[[float], None] | None = None
+        if self.measured:  # an unmeasured route has no series at all, not zero-valued ones
+            timer = metrics.request_duration.labels(method, route, str(status))
+            self.time = HistogramSeries(timer).observe
+            self.size = HistogramSeries(metrics.response_size.labels(method, route)).observe
 
 
 class TelemetryMiddleware:
@@ -175,7 +178,7 @@ class TelemetryMiddleware:
         # an exception that escaped the app is answered further out (the server's 500): its
         # bytes are not ours to count
         unanswered = error is not None and sent_bytes == 0
-        if series.measured:
+        if series.time is not None and series.size is not None:
             series.time(duration)
             if not unanswered:
                 series.size(sent_bytes)
@@ -211,8 +214,7 @@ class TelemetryMiddleware:
         if error is None:
             log_event(LOGGER_NAME, "info", "request", fields)
         else:
-            fields["error"] = error
-            log_event(LOGGER_NAME, "error", "request", fields)
+            log_event(LOGGER_NAME, "error", "request", {"error": error, **fields})
 
         if slow:
             self.metrics.slow_requests.labels(method, route).inc()

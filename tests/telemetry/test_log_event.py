@@ -74,3 +74,17 @@ def test_the_console_format_renders_through_structlog(capfd: pytest.CaptureFixtu
         configure_logging(json_lines=True)
     assert not line.startswith("{")
     assert "request" in line and "route=/api/v1/pagos/kpis" in line and "status=200" in line
+
+
+def test_a_bound_exc_info_is_rendered_as_the_chain_renders_it(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(json_lines=True)
+    structlog.contextvars.bind_contextvars(exc_info=False)
+    try:
+        structlog.get_logger("telemetry.request").info("request", **fields())
+        log_event("telemetry.request", "info", "request", fields())
+    finally:
+        structlog.contextvars.clear_contextvars()
+    chain, fast = (json.loads(line) for line in lines(capfd))
+    assert "exc_info" not in chain and list(fast) == list(chain)

@@ -128,6 +128,7 @@ async def test_an_exception_is_recorded_as_a_500_and_reaches_the_error_handling(
     assert sample_value(exposition(metrics), count, route="/boom", status_code="500") == 1
     (line,) = [e for e in read_events(capfd) if e["event"] == "request"]
     assert (line["status"], line["level"], line["error"]) == (500, "error", "RuntimeError")
+    assert next(iter(line)) == "error"  # the first thing a reader of the raw line sees
     assert line["response_bytes"] is None  # sent further out, by the server: not counted as 0
 
 
@@ -137,6 +138,8 @@ async def test_health_is_left_out_of_the_latency_histogram(metrics: Metrics) -> 
     assert (
         sample_value(text, "http_server_request_duration_seconds_count", route="/health/live") == 0
     )
+    # no series at all, not zero-valued ones: one per probe route would clutter every query
+    assert '"/health/live"' not in text
 
 
 async def test_empty_is_told_apart_from_small(
