@@ -94,7 +94,7 @@ class TelemetryMiddleware:
         self.config = config or TelemetryConfig()
         self.metrics = metrics
         self.pid = os.getpid()
-        self._active: dict[str, Any] = {}
+        self._active: dict[str, Callable[[float], None]] = {}
         self._series: dict[tuple[str, str, int], _Series] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -153,7 +153,7 @@ class TelemetryMiddleware:
             )
             REQUEST_ID.reset(request_id_token)
 
-    def _active_adder(self, method: str) -> Any:
+    def _active_adder(self, method: str) -> Callable[[float], None]:
         adder = self._active[method] = gauge_adder(self.metrics.active_requests.labels(method))
         return adder
 
