@@ -38,20 +38,20 @@ class _UtcStamper:
     utc=True)`` writes it, at a third of its cost (the date and time of the current second
     are formatted once per second; the request line is written for every request)."""
 
-    __slots__ = ("_second",)
+    __slots__ = ("_current",)
 
     def __init__(self) -> None:
         # (epoch second as digits, its date and time): one tuple, swapped whole, so a thread
         # never pairs one second's digits with another's prefix
-        self._second = ("", "")
+        self._current = ("", "")
 
     def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
         digits = str(time.time_ns() // 1000)  # microseconds since the epoch: the last 6 digits
-        second, prefix = self._second
+        second, prefix = self._current
         if digits[:-6] != second:
             second = digits[:-6]
             prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(int(second)))
-            self._second = (second, prefix)
+            self._current = (second, prefix)
         event_dict["timestamp"] = prefix + digits[-6:] + "Z"
         return event_dict
 
