@@ -16,13 +16,21 @@ from prometheus_client import (
 from starlette.requests import Request
 from starlette.responses import Response
 
+# No module-level import of telemetry.metrics: gunicorn's master imports this module (through
+# its hooks) before it wipes the multiprocess directory, and declaring the metrics there and
+# then would leave the master writing to deleted files.
+
 # prometheus_client picks multiprocess mode from this variable when it is first imported, so
 # the process manager (gunicorn.conf.py) must set it before any worker imports the app.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def render_metrics(multiprocess_dir: Path | None) -> bytes:
-    """Every live and dead worker's samples when multiprocess, else this process's."""
+    """Every live and dead worker's samples when multiprocess, else this process's. Called on
+    the event loop's thread: this process's batched request updates are committed first."""
+    from telemetry.metrics import METRICS
+
+    METRICS.batch.commit()
     if multiprocess_dir is None:
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()

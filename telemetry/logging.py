@@ -46,14 +46,17 @@ class _UtcStamper:
         self._current = ("", "")
 
     def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+        event_dict["timestamp"] = self.now()
+        return event_dict
+
+    def now(self) -> str:
         digits = str(time.time_ns() // 1000)  # microseconds since the epoch: the last 6 digits
         second, prefix = self._current
         if digits[:-6] != second:
             second = digits[:-6]
             prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(int(second)))
             self._current = (second, prefix)
-        event_dict["timestamp"] = prefix + digits[-6:] + "Z"
-        return event_dict
+        return prefix + digits[-6:] + "Z"
 
 
 def _orjson_text(value: object, **_: object) -> str:
@@ -126,7 +129,7 @@ def log_event(logger_name: str, level: str, event: str, fields: dict[str, Any]) 
         fields.setdefault("request_id", request_id)
     fields["level"] = level
     fields.setdefault("logger", logger_name)
-    json_events.stamp(None, level, fields)
+    fields["timestamp"] = json_events.stamp.now()
     if "exc_info" in fields:  # only ever from a bound context variable
         structlog.processors.format_exc_info(None, level, fields)
     stream = sys.stderr

@@ -7,10 +7,9 @@ say how workers combine: ``livesum`` adds the live workers, ``livemax`` takes on
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Callable
-
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+
+from telemetry.metric_batch import UpdateBatch
 
 # Latency buckets serve the KPI SLO (99% under 500 ms) and the 1 s slow-request threshold:
 # 0.5 and 1 must be bucket bounds so both can be read without interpolation.
@@ -26,6 +25,9 @@ class Metrics:
     tests that need isolation build their own with a fresh ``CollectorRegistry``."""
 
     def __init__(self, registry: CollectorRegistry = REGISTRY) -> None:
+        # the request middleware's updates, added to these metrics once per event-loop
+        # iteration (telemetry.metric_batch)
+        self.batch = UpdateBatch()
         self.request_duration = Histogram(
             "http_server_request_duration_seconds",
             "Duration of HTTP server requests, by route template.",
@@ -159,36 +161,6 @@ class Metrics:
 
 
 METRICS = Metrics()
-
-
-class HistogramSeries:
-    """One labelled histogram child, observed at half the cost of ``child.observe``: the bucket
-    is found by bisection and the sum and bucket values are incremented directly, without the
-    per-call checks. For the request middleware, which observes two histograms per request.
-
-    It relies on the child's layout in prometheus_client (``_sum``, ``_buckets``,
-    ``_upper_bounds``, unchanged since 0.20); a test compares its exposition with ``observe``'s,
-    in single-process and multiprocess mode."""
-
-    __slots__ = ("_add_to_sum", "_bounds", "_bucket_adders")
-
-    def __init__(self, child: Histogram) -> None:
-        self._add_to_sum: Callable[[float], None] = child._sum.inc
-        self._bucket_adders: list[Callable[[float], None]] = [b.inc for b in child._buckets]
-        self._bounds: list[float] = child._upper_bounds
-
-    def observe(self, amount: float) -> None:
-        """Like ``child.observe(amount)`` for any amount but NaN (never a duration or size)."""
-        self._add_to_sum(amount)
-        # ``observe`` counts an amount in the first bucket whose bound is >= it; +Inf is last
-        self._bucket_adders[bisect_left(self._bounds, amount)](1)
-
-
-def gauge_adder(child: Gauge) -> Callable[[float], None]:
-    """``child.inc`` without its per-call checks (for a gauge not in a ``mostrecent`` mode):
-    the request middleware moves the active-requests gauge twice per request."""
-    adder: Callable[[float], None] = child._value.inc
-    return adder
 
 
 def declared_metric_names() -> frozenset[str]:

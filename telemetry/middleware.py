@@ -8,7 +8,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,8 @@ from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from telemetry.logging import REQUEST_ID, log_event
-from telemetry.metrics import METRICS, HistogramSeries, Metrics, gauge_adder
+from telemetry.metric_batch import BatchedGauge, BatchedHistogram
+from telemetry.metrics import METRICS, Metrics
 
 UNMATCHED_ROUTE = "unmatched"
 REQUEST_ID_HEADERS = (b"x-request-id", b"rndr-id")
@@ -66,24 +67,31 @@ def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
+def new_request_id() -> str:
+    """32 hex digits: 128 random bits from the per-process generator (reseeded at fork); an id,
+    not a secret."""
+    return random.getrandbits(128).to_bytes(16, "big").hex()
+
+
 class _Series:
     """Everything the middleware needs for one (method, route, status), looked up once: label
     values are bounded (route templates), so this cache is too."""
 
-    __slots__ = ("measured", "size", "slow_threshold", "small_minimum", "time")
+    __slots__ = ("duration", "size", "slow_threshold", "small_minimum")
 
     def __init__(
         self, metrics: Metrics, config: TelemetryConfig, method: str, route: str, status: int
     ) -> None:
-        self.measured = route not in config.unmeasured_routes
         self.slow_threshold = config.slow_threshold(route)
         self.small_minimum = config.small_response_bytes.get(route)
-        self.time: Callable[[float], None] | None = None
-        self.size: Callable[[float], None] | None = None
-        if self.measured:  # an unmeasured route has no series at all, not zero-valued ones
+        self.duration: BatchedHistogram | None = None
+        self.size: BatchedHistogram | None = None
+        # an unmeasured route has no series at all, not zero-valued ones
+        if route not in config.unmeasured_routes:
             timer = metrics.request_duration.labels(method, route, str(status))
-            self.time = HistogramSeries(timer).observe
-            self.size = HistogramSeries(metrics.response_size.labels(method, route)).observe
+            self.duration = BatchedHistogram(timer, metrics.batch)
+            sizes = metrics.response_size.labels(method, route)
+            self.size = BatchedHistogram(sizes, metrics.batch)
 
 
 class TelemetryMiddleware:
@@ -94,7 +102,8 @@ class TelemetryMiddleware:
         self.config = config or TelemetryConfig()
         self.metrics = metrics
         self.pid = os.getpid()
-        self._active: dict[str, Callable[[float], None]] = {}
+        self._traced = self.config.traced
+        self._active: dict[str, BatchedGauge] = {}
         self._series: dict[tuple[str, str, int], _Series] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -102,18 +111,17 @@ class TelemetryMiddleware:
             await self.app(scope, receive, send)
             return
 
-        # an id, not a secret: 128 random bits from the per-process generator (reseeded at fork)
-        request_id = incoming_request_id(scope["headers"]) or f"{random.getrandbits(128):032x}"
-        scope.setdefault("state", {})[STATE_REQUEST_ID] = request_id
+        request_id = incoming_request_id(scope["headers"]) or new_request_id()
+        state = scope.setdefault("state", {})
+        state[STATE_REQUEST_ID] = request_id
         status = 500
         sent_bytes = 0
-        content_type = b""
-        cache_outcome: str | None = None
+        response_headers: dict[bytes, bytes] = {}
         request_id_header = (b"x-request-id", request_id.encode("latin-1"))
 
         # a plain function handing back send's awaitable: no coroutine of its own per message
         def send_with_telemetry(message: Message) -> Awaitable[None]:
-            nonlocal status, sent_bytes, content_type, cache_outcome
+            nonlocal status, sent_bytes, response_headers
             if message["type"] == "http.response.body":
                 sent_bytes += len(message.get("body", b""))
             elif message["type"] == "http.response.start":
@@ -122,19 +130,15 @@ class TelemetryMiddleware:
                 headers = message.setdefault("headers", [])
                 if not isinstance(headers, list):
                     headers = message["headers"] = list(headers)
-                for name, value in headers:
-                    if name == b"content-type":
-                        content_type = value
-                    elif name == b"x-cache":
-                        cache_outcome = value.decode("latin-1")
+                response_headers = dict(headers)
                 headers.append(request_id_header)
             return send(message)
 
         method = scope["method"]
-        move_active = self._active.get(method) or self._active_adder(method)
-        move_active(1)
+        active = self._active.get(method) or self._active_gauge(method)
+        active.add(1)
         request_id_token = REQUEST_ID.set(request_id)
-        span = trace.get_current_span() if self.config.traced else None  # the server span
+        span = trace.get_current_span() if self._traced else None  # the server span
         if span is not None and span.is_recording():
             span.set_attribute("http.request_id", request_id)
         error: str | None = None
@@ -146,80 +150,93 @@ class TelemetryMiddleware:
             error = type(exc).__name__
             raise
         finally:
+            # what follows runs for every request: inline, not in helpers (a call costs more
+            # than most of these lines)
             duration = time.perf_counter() - started
-            move_active(-1)
-            self._record(
-                scope, span, status, duration, sent_bytes, content_type, cache_outcome, error
+            active.add(-1)
+            route = route_template(scope)
+            series = self._series.get((method, route, status)) or self._new_series(
+                method, route, status
             )
+            # an exception that escaped the app is answered further out (the server's 500):
+            # its bytes are not ours to count
+            response_bytes = None if error is not None and sent_bytes == 0 else sent_bytes
+            if series.duration is not None and series.size is not None:
+                series.duration.observe(duration)
+                if response_bytes is not None:
+                    series.size.observe(response_bytes)
+            fields: dict[str, Any] = {
+                "method": method,
+                "route": route,
+                "path": scope["path"],
+                "status": status,
+                # to 0.01 ms, rounded half up (a quarter of round()'s cost)
+                "duration_ms": int(duration * 100_000 + 0.5) / 100,
+                "response_bytes": response_bytes,
+                "worker_pid": self.pid,
+                "trace_id": None,
+                "span_id": None,
+            }
+            if span is not None:
+                span_context = span.get_span_context()
+                if span_context.is_valid:
+                    fields["trace_id"] = format(span_context.trace_id, "032x")
+                    fields["span_id"] = format(span_context.span_id, "016x")
+            cache_outcome = response_headers.get(b"x-cache")
+            if cache_outcome is not None:
+                fields["cache"] = cache_outcome.decode("latin-1")
+            slow = duration > series.slow_threshold and series.duration is not None
+            small_kind = None  # of a 2xx JSON answer
+            if 200 <= status < 300 and response_headers.get(b"content-type", b"").startswith(
+                b"application/json"
+            ):
+                if state.get(_EMPTY_MARK):
+                    small_kind = "empty"  # the handler said so: a true answer, whatever its size
+                elif series.small_minimum is not None and sent_bytes < series.small_minimum:
+                    small_kind = "small"
+            if slow or small_kind is not None:
+                # the detectors' events repeat the request's fields: copied before the request
+                # line takes them, logged after it
+                detected = self._detected(series, method, route, slow, small_kind, fields)
+            if error is None:
+                log_event(LOGGER_NAME, "info", "request", fields)
+            else:
+                log_event(LOGGER_NAME, "error", "request", {"error": error, **fields})
+            if slow or small_kind is not None:
+                for level, event, event_fields in detected:
+                    log_event(LOGGER_NAME, level, event, event_fields)
             REQUEST_ID.reset(request_id_token)
 
-    def _active_adder(self, method: str) -> Callable[[float], None]:
-        adder = self._active[method] = gauge_adder(self.metrics.active_requests.labels(method))
-        return adder
+    def _active_gauge(self, method: str) -> BatchedGauge:
+        child = self.metrics.active_requests.labels(method)
+        gauge = self._active[method] = BatchedGauge(child, self.metrics.batch)
+        return gauge
 
-    def _record(
+    def _new_series(self, method: str, route: str, status: int) -> _Series:
+        series = self._series[method, route, status] = _Series(
+            self.metrics, self.config, method, route, status
+        )
+        return series
+
+    def _detected(
         self,
-        scope: Scope,
-        span: trace.Span | None,
-        status: int,
-        duration: float,
-        sent_bytes: int,
-        content_type: bytes,
-        cache_outcome: str | None,
-        error: str | None,
-    ) -> None:
-        method = scope["method"]
-        route = route_template(scope)
-        series = self._series.get((method, route, status))
-        if series is None:
-            series = self._series[method, route, status] = _Series(
-                self.metrics, self.config, method, route, status
-            )
-        # an exception that escaped the app is answered further out (the server's 500): its
-        # bytes are not ours to count
-        unanswered = error is not None and sent_bytes == 0
-        if series.time is not None and series.size is not None:
-            series.time(duration)
-            if not unanswered:
-                series.size(sent_bytes)
-        fields: dict[str, Any] = {
-            "method": method,
-            "route": route,
-            "path": scope["path"],
-            "status": status,
-            "duration_ms": round(duration * 1000, 2),
-            "response_bytes": None if unanswered else sent_bytes,
-            "worker_pid": self.pid,
-            "trace_id": None,
-            "span_id": None,
-        }
-        span_context = span.get_span_context() if span is not None else None
-        if span_context is not None and span_context.is_valid:
-            fields["trace_id"] = format(span_context.trace_id, "032x")
-            fields["span_id"] = format(span_context.span_id, "016x")
-        if cache_outcome is not None:
-            fields["cache"] = cache_outcome
-        # the detectors' events repeat the request's fields: copied before the line takes them
-        slow = duration > series.slow_threshold and series.measured
-        if slow:
-            slow_event = {"threshold_ms": round(series.slow_threshold * 1000), **fields}
-        small_kind = None  # of a 2xx JSON answer
-        if 200 <= status < 300 and content_type.startswith(b"application/json"):
-            if scope.get("state", {}).get(_EMPTY_MARK):
-                small_kind = "empty"  # the handler said so: a true answer, whatever its size
-            elif series.small_minimum is not None and sent_bytes < series.small_minimum:
-                small_kind = "small"
-        if small_kind is not None:
-            small_event = {"kind": small_kind, "expected_min_bytes": series.small_minimum, **fields}
-        if error is None:
-            log_event(LOGGER_NAME, "info", "request", fields)
-        else:
-            log_event(LOGGER_NAME, "error", "request", {"error": error, **fields})
-
+        series: _Series,
+        method: str,
+        route: str,
+        slow: bool,
+        small_kind: str | None,
+        fields: dict[str, Any],
+    ) -> list[tuple[str, str, dict[str, Any]]]:
+        """Count what the detectors found; the events to log after the request line."""
+        events: list[tuple[str, str, dict[str, Any]]] = []
         if slow:
             self.metrics.slow_requests.labels(method, route).inc()
-            log_event(LOGGER_NAME, "warning", "slow_request", slow_event)
+            threshold_ms = round(series.slow_threshold * 1000)
+            events.append(("warning", "slow_request", {"threshold_ms": threshold_ms, **fields}))
         if small_kind is not None:
             self.metrics.small_responses.labels(method, route, small_kind).inc()
             level = "info" if small_kind == "empty" else "warning"
-            log_event(LOGGER_NAME, level, "small_response", small_event)
+            minimum = series.small_minimum
+            event = {"kind": small_kind, "expected_min_bytes": minimum, **fields}
+            events.append((level, "small_response", event))
+        return events

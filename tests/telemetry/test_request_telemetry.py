@@ -83,7 +83,9 @@ def read_events(capfd: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
 
 
 def exposition(metrics: Metrics) -> str:
+    """What ``/metrics`` answers: it commits the batched request updates first."""
     assert isinstance(metrics, FreshMetrics)
+    metrics.batch.commit()
     return generate_latest(metrics.registry).decode()
 
 
