@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 import structlog
 
 from telemetry.logging import REQUEST_ID, configure_logging, log_event
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def fields() -> dict[str, Any]:
@@ -88,3 +95,26 @@ def test_a_bound_exc_info_is_rendered_as_the_chain_renders_it(
         structlog.contextvars.clear_contextvars()
     chain, fast = (json.loads(line) for line in lines(capfd))
     assert "exc_info" not in chain and list(fast) == list(chain)
+
+
+def test_a_stderr_without_a_descriptor_gets_the_line_through_the_stream() -> None:
+    configure_logging(json_lines=True)
+    captured = io.StringIO()
+    with contextlib.redirect_stderr(captured):
+        log_event("telemetry.request", "info", "request", fields())
+    (line,) = captured.getvalue().splitlines()
+    assert json.loads(line)["route"] == "/api/v1/pagos/kpis"
+
+
+def test_a_line_longer_than_a_pipe_holds_arrives_whole() -> None:
+    # a pipe holds 64 KiB: this line is written in parts, while the test reads the other end
+    script = (
+        "from telemetry.logging import configure_logging, log_event\n"
+        "configure_logging(json_lines=True)\n"
+        "log_event('telemetry.request', 'info', 'request', {'path': '/' + 'x' * 200_000})\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    (line,) = result.stderr.splitlines()
+    assert json.loads(line)["path"] == "/" + "x" * 200_000

@@ -40,23 +40,26 @@ def record(registry: CollectorRegistry | None) -> None:
                 size.labels("/r").observe(size_bytes)
             active.labels("GET").inc(1)  # one request still in flight
             continue
-        batch = UpdateBatch()
-        durations = BatchedHistogram(duration.labels("/r"), batch)
-        sizes = BatchedHistogram(size.labels("/r"), batch)
-        in_flight = BatchedGauge(active.labels("GET"), batch)
+        asyncio.run(serve_batched(duration, size, active, requests))
 
-        async def serve() -> None:  # batched updates are made on a running event loop
-            in_flight.add(1)
-            for number, (seconds, size_bytes) in enumerate(requests):
-                in_flight.add(1)
-                durations.observe(seconds)
-                sizes.observe(size_bytes)
-                in_flight.add(-1)
-                if number == 4:
-                    batch.commit()
+
+async def serve_batched(
+    duration: Histogram, size: Histogram, active: Gauge, requests: list[tuple[float, int]]
+) -> None:
+    """The requests' updates, batched (on a running event loop, as the middleware makes them)."""
+    batch = UpdateBatch()
+    durations = BatchedHistogram(duration.labels("/r"), batch)
+    sizes = BatchedHistogram(size.labels("/r"), batch)
+    in_flight = BatchedGauge(active.labels("GET"), batch)
+    in_flight.add(1)  # one request still in flight
+    for number, (seconds, size_bytes) in enumerate(requests):
+        in_flight.add(1)
+        durations.observe(seconds)
+        sizes.observe(size_bytes)
+        in_flight.add(-1)
+        if number == 4:
             batch.commit()
-
-        asyncio.run(serve())
+    batch.commit()
 
 
 def samples(exposition: str, kind: str) -> dict[str, float]:
