@@ -194,7 +194,7 @@ def main() -> int:
     verdict = "met" if ours >= 0.85 and ours > theirs else "MISSED"
     print(
         f"target: pagos (tracing off) ≥ 0.85x bare and above the instrumentator's "
-        f"{theirs:.2f}x: {verdict} ({ours:.2f}x)"
+        f"{theirs:.3f}x: {verdict} ({ours:.3f}x)"
     )
     return 0
 
