@@ -2,17 +2,21 @@
 would leave every worker with the master's dead exporter thread).
 
 One trace per request: the HTTP server span (FastAPI), and inside it the Redis and SQL spans,
-so a slow cache miss and a slow database can be told apart. Exported over OTLP/HTTP when an
-endpoint is configured, to the console on request, nowhere otherwise."""
+so a slow cache miss and a slow database can be told apart. A trace starts only at a request:
+Redis and SQL work outside one (a probe's queries, a background loop's commands) is not
+traced, nor are the requests left out (scrapes and probes) with their queries. Exported over
+OTLP/HTTP when an endpoint is configured, to the console on request, nowhere otherwise."""
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import FastAPI
+from opentelemetry.context import Context
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
@@ -24,8 +28,15 @@ from opentelemetry.sdk.trace.export import (
     SimpleSpanProcessor,
     SpanExporter,
 )
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from opentelemetry.trace import Span
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, Span, SpanKind, TraceState
+from opentelemetry.util.types import Attributes
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 Exporter = Literal["otlp", "console", "none"]
@@ -41,6 +52,33 @@ class TracingConfig:
     sample_ratio: float = 1.0
     # regexes of URLs never traced: scrapes and probes
     excluded_urls: str = "/metrics,/health/,/api/v1/health/"
+
+
+class RequestRoots(Sampler):
+    """Starts a trace only at an incoming request (a server span), sampled by ``ratio``; any
+    other span without a parent is dropped. Spans with a parent follow it (``ParentBased``)."""
+
+    def __init__(self, ratio: float) -> None:
+        self._ratio = TraceIdRatioBased(ratio)
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if kind is not SpanKind.SERVER:
+            return SamplingResult(Decision.DROP)
+        return self._ratio.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"RequestRoots{{{self._ratio.get_description()}}}"
 
 
 def build_provider(
@@ -59,7 +97,7 @@ def build_provider(
         }
     )
     provider = TracerProvider(
-        resource=resource, sampler=ParentBased(TraceIdRatioBased(config.sample_ratio))
+        resource=resource, sampler=ParentBased(RequestRoots(config.sample_ratio))
     )
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
