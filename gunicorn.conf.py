@@ -45,6 +45,7 @@ from telemetry.logging import configure_logging  # noqa: E402
 # the master's own lines ("Starting gunicorn", worker boots and exits) in our format, too
 configure_logging(json_lines=_settings.json_logs, level=_settings.log_level)
 logger_class = "telemetry.gunicorn_logging.PropagatingLogger"
+loglevel = _settings.log_level.lower()
 
 wsgi_app = "service.app:create_app()"
 worker_class = "uvicorn_worker.UvicornWorker"

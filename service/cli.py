@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from service.db.failures import DATABASE_ERRORS, database_unavailable
 from service.db.url import InvalidDatabaseURL, async_database_url
-from service.settings import get_settings
+from service.settings import configuration_problems, get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,7 +138,7 @@ def _prepare_metrics_dir() -> None:
     (any subcommand imports them): a directory that is set but missing must not crash us."""
     try:
         directory = get_settings().prometheus_multiproc_dir
-    except ValidationError:
+    except (ValidationError, SettingsError):
         return  # said clearly when the subcommand reads its settings
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -149,8 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
-    except ValidationError as exc:
-        print(f"pagos: invalid configuration:\n{exc}", file=sys.stderr)
+    except (ValidationError, SettingsError) as exc:
+        problems = "".join(f"\n  {problem}" for problem in configuration_problems(exc))
+        print(f"pagos: invalid configuration:{problems}", file=sys.stderr)
         return 2
     except InvalidDatabaseURL as exc:
         print(f"pagos: {exc}", file=sys.stderr)
@@ -170,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _safe_database_url() -> str:
     try:
         return async_database_url(get_settings().database_url).render_as_string(hide_password=True)
-    except (InvalidDatabaseURL, ValidationError):
+    except (InvalidDatabaseURL, ValidationError, SettingsError):
         return "DATABASE_URL"
 
 

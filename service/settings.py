@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 Environment = Literal["development", "test", "production"]
 
@@ -69,7 +77,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     business_timezone: str = "America/Caracas"
     log_format: Literal["json", "console"] | None = None
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     # Cache. Redis timeouts are short on purpose: an unreachable Redis costs a request at most
     # the connect timeout, a silent one the operation timeout, and only until the circuit
@@ -149,6 +157,11 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("cache_prefix")
     @classmethod
     def _safe_prefix(cls, value: str) -> str:
@@ -189,6 +202,32 @@ class Settings(BaseSettings):
         if self.log_format is not None:
             return self.log_format == "json"
         return self.environment == "production"
+
+
+def variable_name(field: str) -> str:
+    """The environment variable that sets ``field`` (a field's name, or already an alias)."""
+    info = Settings.model_fields.get(field)
+    if info is None:
+        return field  # errors name aliased fields by their alias: DATABASE_URL, PORT
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"PAGOS_{field.upper()}"
+
+
+def configuration_problems(exc: ValidationError | SettingsError) -> list[str]:
+    """What is wrong with the environment, one line per variable, by the variables' names."""
+    if isinstance(exc, SettingsError):
+        match = re.search(r'field "(\w+)"', str(exc))
+        name = variable_name(match.group(1)) if match else "a setting"
+        cause = f": {exc.__cause__}" if exc.__cause__ is not None else ""
+        return [f"{name} cannot be parsed (JSON expected){cause}"]
+    problems = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        field = error["loc"][0] if error["loc"] else None
+        problems.append(f"{variable_name(str(field))}: {message}" if field else message)
+    return problems
 
 
 @lru_cache(maxsize=1)

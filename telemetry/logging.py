@@ -201,6 +201,9 @@ def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
     )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
+    # records propagated from loggers with levels of their own (gunicorn sets its loggers to
+    # its --log-level) are held to the configured level here
+    handler.setLevel(numeric_level)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(numeric_level)

@@ -15,6 +15,7 @@ DESCRIPTION = (
 )
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+MIN_TTL_SECONDS = 60  # as PAGOS_TOKEN_TTL_SECONDS: a shorter token expires in transit
 MAX_TTL_SECONDS = 366 * 86400
 
 
@@ -26,6 +27,8 @@ def parse_duration(raw: str) -> int:
             f"expected a duration such as 8h, 30m or 3600; got {raw!r}"
         )
     seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if seconds < MIN_TTL_SECONDS:
+        raise argparse.ArgumentTypeError(f"a token lives at least 60s; got {raw!r}")
     if seconds > MAX_TTL_SECONDS:
         raise argparse.ArgumentTypeError(
             f"a token lives at most 366d (a bearer token cannot be revoked); got {raw!r}"

@@ -18,12 +18,13 @@ _UNAVAILABLE: tuple[type[Exception], ...] = (
 DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, *_UNAVAILABLE)
 
 # PostgreSQL error codes that say "the server cannot serve now", whatever the statement:
-# class 08 connection exception, 53 insufficient resources (too many connections, disk
-# full), 57 operator intervention (shutdown, cannot connect now, statement timeout), and
-# 55000, which asyncpg raises when the database does not accept connections. Other codes
-# (a constraint, a syntax error) are the statement's fault: a bug, answered 500.
-_UNAVAILABLE_CLASSES = ("08", "53", "57")
-_UNAVAILABLE_CODES = frozenset({"55000"})
+# class 08 connection exception, 28 invalid authorization (an unknown role, a wrong
+# password), 53 insufficient resources (too many connections, disk full), 57 operator
+# intervention (shutdown, cannot connect now, statement timeout), 3D000 (the database does
+# not exist), and 55000, which asyncpg raises when the database does not accept connections.
+# Other codes (a constraint, a syntax error) are the statement's fault: a bug, answered 500.
+_UNAVAILABLE_CLASSES = ("08", "28", "53", "57")
+_UNAVAILABLE_CODES = frozenset({"3D000", "55000"})
 
 
 def database_unavailable(exc: BaseException) -> bool:

@@ -155,10 +155,32 @@ def test_token_create_refuses_unknown_scopes_and_production_without_secret() -> 
     assert unknown.returncode == 2 and "scopes must be among read, write" in unknown.stderr
     forever = _pagos("token", "create", "--ttl", "99999999d")
     assert forever.returncode == 2 and "at most 366d" in forever.stderr and not forever.stdout
+    for too_short in ("59", "10s"):
+        brief = _pagos("token", "create", "--ttl", too_short)
+        assert brief.returncode == 2 and "at least 60s" in brief.stderr and not brief.stdout
+    assert _pagos("token", "create", "--ttl", "1m").returncode == 0
     production = _pagos("token", "create", PAGOS_ENVIRONMENT="production")
     assert production.returncode == 2
     assert "PAGOS_SECRET_KEY is missing" in production.stderr
     assert production.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PAGOS_LOG_LEVEL", "LOUD", "PAGOS_LOG_LEVEL: Input should be 'DEBUG'"),
+        ("PAGOS_SLOW_ROUTE_SECONDS", "{bad", "PAGOS_SLOW_ROUTE_SECONDS cannot be parsed"),
+        ("PAGOS_UNMEASURED_ROUTES", "[1", "PAGOS_UNMEASURED_ROUTES cannot be parsed"),
+        ("WEB_CONCURRENCY", "many", "WEB_CONCURRENCY: Input should be a valid integer"),
+    ],
+)
+def test_a_bad_setting_is_named_by_its_variable_without_a_traceback(
+    variable: str, value: str, message: str
+) -> None:
+    result = _pagos("token", "create", **{variable: value})
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
 
 
 WRITES = [

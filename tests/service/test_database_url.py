@@ -91,6 +91,8 @@ def test_migrate_creates_the_schema_in_postgresql_from_a_postgres_url() -> None:
     [
         ("mysql://u@localhost/db", "PostgreSQL and SQLite"),
         ("postgresql://postgres@127.0.0.1:1/pagos", "cannot reach the database"),
+        ("postgresql://postgres@127.0.0.1:5432/pagos_absent_db", 'database "pagos_absent_db"'),
+        ("postgresql://pagos_absent_role@127.0.0.1:5432/test", '"pagos_absent_role"'),
     ],
 )
 def test_migrate_explains_a_bad_database_without_a_traceback(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import subprocess
 import sys
 from decimal import Decimal
@@ -70,6 +71,22 @@ def test_lines_under_the_configured_level_are_not_written(
     finally:
         configure_logging(json_lines=True)
     assert events == ["slow_request"]
+
+
+def test_third_party_records_under_the_configured_level_are_not_written(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(json_lines=True, level="WARNING")
+    gunicorn = logging.getLogger("gunicorn.error")
+    gunicorn.setLevel(logging.INFO)  # as gunicorn sets its own logger, below ours
+    try:
+        gunicorn.info("Booting worker with pid: %s", 4242)
+        gunicorn.warning("Worker with pid %s was terminated due to signal %s", 4242, 9)
+        events = [json.loads(line)["event"] for line in lines(capfd)]
+    finally:
+        gunicorn.setLevel(logging.NOTSET)
+        configure_logging(json_lines=True)
+    assert events == ["Worker with pid 4242 was terminated due to signal 9"]
 
 
 def test_the_console_format_renders_through_structlog(capfd: pytest.CaptureFixture[str]) -> None:
