@@ -48,7 +48,7 @@ logger_class = "telemetry.gunicorn_logging.PropagatingLogger"
 loglevel = _settings.log_level.lower()
 
 wsgi_app = "service.app:create_app()"
-worker_class = "uvicorn_worker.UvicornWorker"
+worker_class = "telemetry.gunicorn_worker.UvicornWorker"
 bind = [f"{_settings.host}:{_settings.port}"]
 workers = _settings.web_concurrency
 timeout = _settings.worker_timeout_seconds  # a worker silent this long is killed: `timeout`

@@ -121,3 +121,27 @@ def test_sigterm_under_load_completes_every_accepted_request(
         client.close()
     reasons = [fields["reason"] for _, fields in entries if fields["event"] == "worker_stopped"]
     assert reasons == ["sigterm", "sigterm"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGQUIT])
+def test_a_quick_shutdown_of_the_master_stops_the_workers_at_once_as_interrupted(
+    pg_url: str, cache_prefix: str, tmp_path: Path, signum: signal.Signals
+) -> None:
+    """gunicorn's quick shutdown sends the workers SIGQUIT: they stop at once, not after the
+    graceful timeout by SIGKILL (which the killed-worker alert would take for a crash)."""
+    env = server_env(pg_url, cache_prefix, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
+    with gunicorn_server(env, tmp_path / "gunicorn.log", workers=2) as server:
+        deadline = time.monotonic() + 30
+        while sum('"event":"worker_started"' in line for line in server.log_lines()) < 2:
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.1)
+        signalled = time.monotonic()
+        server.process.send_signal(signum)
+        server.process.wait(timeout=30)
+        took = time.monotonic() - signalled
+        log = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+    stopped = [e["reason"] for e in log if e["event"] == "worker_stopped"]
+    exited = [e["reason"] for e in log if e["event"] == "worker_exited"]
+    assert took < 10  # the graceful timeout is 25 s
+    assert stopped == ["sigint", "sigint"]
+    assert exited == ["sigint", "sigint"]

@@ -146,7 +146,7 @@ def test_the_start_command_is_gunicorn_with_the_one_config_file(tmp_path: Path) 
     assert argv == ["gunicorn", "--config", "gunicorn.conf.py"]
     config = _effective_gunicorn_config(tmp_path)
     assert config["bind"] == f"['0.0.0.0:{RENDER_PORT}']"  # Render routes to 0.0.0.0:PORT
-    assert config["worker_class"] == "uvicorn_worker.UvicornWorker"
+    assert config["worker_class"] == "telemetry.gunicorn_worker.UvicornWorker"
     assert config["workers"] == env_vars()["WEB_CONCURRENCY"]["value"]
     assert config["wsgi_app"] == "service.app:create_app()"
     # Render must wait for the drain to finish before it kills the instance
