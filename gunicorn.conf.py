@@ -77,6 +77,10 @@ _lifecycle = MasterLifecycle(
 def on_starting(server: Any) -> None:
     """In the master, before any worker: our log format, an empty metrics directory."""
     configure_logging(json_lines=_settings.json_logs, level=_settings.log_level)
+    # workers read their number from the settings (the cache says whether it is shared): the
+    # number gunicorn runs, whether WEB_CONCURRENCY or a `--workers` option set it
+    os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
+    get_settings.cache_clear()
     _lifecycle.on_starting(server)
 
 

@@ -77,3 +77,15 @@ def test_the_metrics_directory_pagos_made_goes_with_the_server(
         process = server.process
     assert process.poll() is not None
     assert used.exists() == own_dir  # the operator's directory is theirs to keep
+
+
+def test_workers_know_the_worker_count_a_command_line_option_set(
+    sqlite_url: str, cache_prefix: str, tmp_path: Path
+) -> None:
+    # one worker on the memory cache is no warning; WEB_CONCURRENCY=2 would make it one
+    env = server_env(sqlite_url, cache_prefix, REDIS_URL="redis://127.0.0.1:1/0")
+    args = ["--workers", "1"]
+    with gunicorn_server(env, tmp_path / "gunicorn.log", workers=2, extra_args=args) as server:
+        log = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+    (selected,) = [e for e in log if e["event"] == "cache_backend_selected"]
+    assert (selected["backend"], selected["workers"], selected["level"]) == ("memory", 1, "info")
