@@ -90,7 +90,13 @@ class MasterLifecycle:
     def child_exit(self, server: Any, worker: Any) -> WorkerExit:
         from telemetry.metrics import METRICS
 
-        status = self.recorder.pop(worker.pid) if self.recorder is not None else None
+        if self.recorder is None:
+            # a reload (SIGHUP) runs the configuration again, on_starting not: the recorder
+            # installed at start is still in place, and has the statuses
+            import gunicorn.arbiter
+
+            self.recorder = install_exit_status_recorder(gunicorn.arbiter)
+        status = self.recorder.pop(worker.pid)
         # Arbiter.stop() empties LISTENERS first: kills from now on are the master's own.
         stopping = not getattr(server, "LISTENERS", True)
         exit_ = classify_exit(status, timed_out=bool(worker.aborted), server_stopping=stopping)

@@ -153,3 +153,36 @@ def test_a_worker_past_the_timeout_is_recorded_as_timeout_not_out_of_memory(
         assert [(e["pid"], e["reason"], e["possible_oom"]) for e in recorded] == [
             (stuck, "timeout", False)
         ]
+
+
+def test_exits_after_a_reload_keep_their_causes(
+    pg_url: str, cache_prefix: str, tmp_path: Path
+) -> None:
+    env = server_env(pg_url, cache_prefix, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
+    with gunicorn_server(env, tmp_path / "gunicorn.log", workers=2) as server:
+        first = wait_for(lambda: worker_pids(server), lambda pids: len(pids) == 2, "2 workers")
+        server.process.send_signal(signal.SIGHUP)  # new workers, the old ones stopped
+        wait_for(
+            lambda: {e["pid"] for e in log_events(server, "worker_exited")},
+            lambda pids: pids >= first,
+            "the old workers' exits",
+        )
+        second = wait_for(
+            lambda: worker_pids(server),
+            lambda pids: len(pids) == 2 and not pids & first,
+            "2 new workers",
+        )
+        victim = min(second)
+        os.kill(victim, signal.SIGKILL)
+        wait_for(
+            lambda: [e for e in log_events(server, "worker_exited") if e["pid"] == victim],
+            bool,
+            "the killed worker's exit",
+        )
+        text = metrics(server)
+    exits = {e["pid"]: e for e in log_events(server, "worker_exited")}
+    assert [exits[pid]["reason"] for pid in sorted(first)] == ["sigterm", "sigterm"]
+    assert (exits[victim]["reason"], exits[victim]["possible_oom"]) == ("sigkill", True)
+    assert sample_value(text, "worker_exits_total", reason="sigterm") == 2
+    assert sample_value(text, "worker_exits_total", reason="sigkill") == 1
+    assert sample_value(text, "worker_exits_total", reason="error") == 0
