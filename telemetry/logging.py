@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import sys
 import time
 from contextvars import ContextVar
@@ -60,12 +61,66 @@ class _UtcStamper:
         return prefix + digits[-6:] + "Z"
 
 
-def _orjson_text(value: object, **_: object) -> str:
-    return orjson.dumps(value, default=str).decode()
+# Workers share one stderr pipe, and the kernel keeps a write to a pipe whole, never
+# interleaved with another process's, only up to PIPE_BUF bytes: a JSON line is kept to that
+# size, newline included, or another worker's line could land inside it.
+LINE_LIMIT = select.PIPE_BUF
+_CUT_MARKER = "…[{} characters left out]…"
 
 
-def _orjson_bytes(value: object, **_: object) -> bytes:
-    return orjson.dumps(value, default=str)
+def json_line(event: dict[str, Any]) -> bytes:
+    """``event`` as one JSON line of at most ``LINE_LIMIT`` bytes: the longest text values
+    (a path, a traceback) are cut in the middle, with a marker, until it fits."""
+    line = orjson.dumps(event, default=str, option=orjson.OPT_APPEND_NEWLINE)
+    if len(line) <= LINE_LIMIT:
+        return line
+    event = dict(event)
+    for _ in range(len(event)):
+        excess = len(line) - LINE_LIMIT
+        key = max(event, key=lambda k: len(v) if isinstance(v := event[k], str) else -1)
+        value = event[key]
+        if not isinstance(value, str) or len(value) <= 2:
+            break  # nothing left to cut
+        # a character is at least one byte of the line: cutting `excess` of them (plus the
+        # marker's size) makes it fit, unless the value is shorter than that
+        cut = min(len(value), excess + len(_CUT_MARKER) + 12)
+        head = (len(value) - cut) // 2
+        tail = len(value) - cut - head
+        event[key] = value[:head] + _CUT_MARKER.format(cut) + (value[-tail:] if tail else "")
+        line = orjson.dumps(event, default=str, option=orjson.OPT_APPEND_NEWLINE)
+        if len(line) <= LINE_LIMIT:
+            break
+    return line
+
+
+def _orjson_text(value: dict[str, Any], **_: object) -> str:
+    return json_line(value)[:-1].decode()
+
+
+def _orjson_bytes(value: dict[str, Any], **_: object) -> bytes:
+    return json_line(value)[:-1]
+
+
+def write_line(line: bytes) -> None:
+    """One write(2) of ``line`` to the descriptor of whatever ``sys.stderr`` is now (a third of
+    the cost of its buffered write and flush; every writer here writes whole lines and
+    flushes), else through the stream itself (a capture, a StringIO). A line that cannot be
+    written (the reader is gone, or a non-blocking pipe is full) is counted as lost, never
+    raised into the request that logged it."""
+    stream = sys.stderr
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, ValueError, OSError):
+        stream.write(line.decode())
+        stream.flush()
+        return
+    try:
+        while line:  # a pipe may take a long line in parts
+            line = line[os.write(descriptor, line) :]
+    except OSError:
+        from telemetry.metrics import METRICS  # not at import: see telemetry.gunicorn_hooks
+
+        METRICS.log_lines_lost.inc()
 
 
 class _StderrLogger:
@@ -76,14 +131,22 @@ class _StderrLogger:
         self.name = name
 
     def msg(self, line: bytes | str) -> None:
-        stream = sys.stderr
-        if isinstance(line, bytes):
-            stream.buffer.write(line + b"\n")
-        else:
-            stream.write(line + "\n")
-        stream.flush()
+        write_line(line + b"\n" if isinstance(line, bytes) else (line + "\n").encode())
 
     debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+class _StderrHandler(logging.Handler):
+    """The stdlib records' handler: each formatted record written as :class:`_StderrLogger`
+    writes, to whatever ``sys.stderr`` is at that moment."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:  # noqa: BLE001  # a record that cannot be formatted: the stdlib's report
+            self.handleError(record)
+            return
+        write_line((line + "\n").encode())
 
 
 def _named_logger(*args: Any) -> WrappedLogger:
@@ -133,19 +196,7 @@ def log_event(logger_name: str, level: str, event: str, fields: dict[str, Any]) 
     fields["timestamp"] = json_events.stamp.now()
     if "exc_info" in fields:  # only ever from a bound context variable
         structlog.processors.format_exc_info(None, level, fields)
-    line = orjson.dumps(fields, default=str, option=orjson.OPT_APPEND_NEWLINE)
-    # one write(2) to the descriptor of whatever sys.stderr is now (a third of the cost of its
-    # buffered write and flush; nothing waits in its buffers, as every writer here flushes),
-    # else through the stream itself (a capture, a StringIO)
-    stream = sys.stderr
-    try:
-        descriptor = stream.fileno()
-    except (AttributeError, ValueError, OSError):
-        stream.write(line.decode())
-        stream.flush()
-        return
-    while line:  # a pipe may take a long line in parts
-        line = line[os.write(descriptor, line) :]
+    write_line(json_line(fields))
 
 
 def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
@@ -199,7 +250,7 @@ def configure_logging(*, json_lines: bool, level: str = "INFO") -> None:
         foreign_pre_chain=foreign,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
-    handler = logging.StreamHandler(stream)
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     # records propagated from loggers with levels of their own (gunicorn sets its loggers to
     # its --log-level) are held to the configured level here

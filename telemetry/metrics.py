@@ -151,6 +151,11 @@ class Metrics:
             ["error"],
             registry=registry,
         )
+        self.log_lines_lost = Counter(
+            "log_lines_lost",
+            "Log lines that could not be written (stderr's reader gone, or its pipe full).",
+            registry=registry,
+        )
         self.app_info = Gauge(
             "app_info",
             "Always 1; the labels say which build runs where.",

@@ -6,6 +6,8 @@ import contextlib
 import io
 import json
 import logging
+import os
+import select
 import subprocess
 import sys
 from decimal import Decimal
@@ -14,8 +16,10 @@ from typing import Any
 
 import pytest
 import structlog
+from prometheus_client import generate_latest
 
 from telemetry.logging import REQUEST_ID, configure_logging, log_event
+from tests.support.metrics import sample_value
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,15 +127,76 @@ def test_a_stderr_without_a_descriptor_gets_the_line_through_the_stream() -> Non
     assert json.loads(line)["route"] == "/api/v1/pagos/kpis"
 
 
-def test_a_line_longer_than_a_pipe_holds_arrives_whole() -> None:
-    # a pipe holds 64 KiB: this line is written in parts, while the test reads the other end
-    script = (
-        "from telemetry.logging import configure_logging, log_event\n"
-        "configure_logging(json_lines=True)\n"
-        "log_event('telemetry.request', 'info', 'request', {'path': '/' + 'x' * 200_000})\n"
-    )
+def _stderr_of(script: str) -> str:
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    (line,) = result.stderr.splitlines()
-    assert json.loads(line)["path"] == "/" + "x" * 200_000
+    return result.stderr
+
+
+def test_a_json_line_fits_in_one_atomic_pipe_write_with_both_ends_of_a_long_value() -> None:
+    # workers share stderr: a pipe write over PIPE_BUF could be spliced with another worker's
+    path = "/api/v1/clientes/" + "x" * 240_000 + "/end"
+    stderr = _stderr_of(
+        "from telemetry.logging import configure_logging, log_event\n"
+        "configure_logging(json_lines=True)\n"
+        "path = '/api/v1/clientes/' + 'x' * 240_000 + '/end'\n"
+        "log_event('telemetry.request', 'info', 'request', {'path': path, 'status': 404})\n"
+    )
+    (line,) = stderr.splitlines()
+    assert len(line.encode()) + 1 <= select.PIPE_BUF
+    event = json.loads(line)
+    assert event["status"] == 404 and event["event"] == "request"
+    head, _, tail = event["path"].partition("…[")
+    omitted = int(tail.split()[0])
+    assert path.startswith(head) and path.endswith(tail.split("]…", 1)[1])
+    assert len(head) + len(tail.split("]…", 1)[1]) + omitted == len(path)
+
+
+def test_a_long_traceback_keeps_its_last_line_within_one_pipe_write() -> None:
+    stderr = _stderr_of(
+        "import logging\n"
+        "from telemetry.logging import configure_logging\n"
+        "configure_logging(json_lines=True)\n"
+        "def deep(n):\n"
+        "    if n == 0:\n"
+        "        raise LookupError('the last line says what happened')\n"
+        "    deep(n - 1)\n"
+        "try:\n"
+        "    deep(300)\n"
+        "except LookupError:\n"
+        "    logging.getLogger('uvicorn.error').exception('Exception in ASGI application')\n"
+    )
+    (line,) = stderr.splitlines()
+    assert len(line.encode()) + 1 <= select.PIPE_BUF
+    event = json.loads(line)
+    assert event["event"] == "Exception in ASGI application"
+    assert event["exception"].startswith("Traceback (most recent call last):")
+    assert event["exception"].endswith("LookupError: the last line says what happened")
+
+
+def test_a_console_line_longer_than_a_pipe_holds_arrives_whole() -> None:
+    # a pipe holds 64 KiB: this line is written in parts, while the test reads the other end
+    stderr = _stderr_of(
+        "from telemetry.logging import configure_logging, log_event\n"
+        "configure_logging(json_lines=False)\n"
+        "log_event('telemetry.request', 'info', 'request', {'path': '/' + 'x' * 200_000})\n"
+    )
+    (line,) = stderr.splitlines()
+    assert "path=/" + "x" * 200_000 in line
+
+
+def test_a_line_nobody_reads_is_counted_as_lost_and_never_raised() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone: writes fail with EPIPE
+    lost = "log_lines_lost_total"
+    before = sample_value(generate_latest().decode(), lost)
+    try:
+        with open(write_end, "w") as gone, contextlib.redirect_stderr(gone):
+            configure_logging(json_lines=True)
+            log_event("telemetry.request", "info", "request", fields())
+            structlog.get_logger("service.cache").warning("cache_backend_selected")
+            logging.getLogger("uvicorn.error").warning("a third-party line")
+    finally:
+        configure_logging(json_lines=True)
+    assert sample_value(generate_latest().decode(), lost) - before == 3
