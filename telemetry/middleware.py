@@ -158,6 +158,8 @@ class TelemetryMiddleware:
             series = self._series.get((method, route, status)) or self._new_series(
                 method, route, status
             )
+            if method == "HEAD":
+                sent_bytes = 0  # the server sends the headers alone, whatever the app wrote
             # an exception that escaped the app is answered further out (the server's 500):
             # its bytes are not ours to count
             response_bytes = None if error is not None and sent_bytes == 0 else sent_bytes
@@ -186,9 +188,11 @@ class TelemetryMiddleware:
             if cache_outcome is not None:
                 fields["cache"] = cache_outcome.decode("latin-1")
             slow = duration > series.slow_threshold and series.duration is not None
-            small_kind = None  # of a 2xx JSON answer
-            if 200 <= status < 300 and response_headers.get(b"content-type", b"").startswith(
-                b"application/json"
+            small_kind = None  # of a 2xx JSON answer with a body
+            if (
+                200 <= status < 300
+                and response_headers.get(b"content-type", b"").startswith(b"application/json")
+                and method != "HEAD"
             ):
                 if state.get(_EMPTY_MARK):
                     small_kind = "empty"  # the handler said so: a true answer, whatever its size

@@ -32,7 +32,7 @@ def bare_app(metrics: Metrics) -> FastAPI:
     async def item(item_id: int) -> dict[str, int]:
         return {"id": item_id, "stock": 12}
 
-    @app.get("/summary")
+    @app.api_route("/summary", methods=["GET", "HEAD"])
     async def summary(request: Request, empty: bool = False) -> JSONResponse:
         if empty:
             mark_empty_result(request.scope.setdefault("state", {}))
@@ -161,6 +161,25 @@ async def test_empty_is_told_apart_from_small(
         (e["kind"], e["level"]) for e in read_events(capfd) if e["event"] == "small_response"
     ]
     assert flagged == [("empty", "info"), ("small", "warning")]
+
+
+async def test_a_head_answer_counts_no_body_and_is_never_small(
+    metrics: Metrics, capfd: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(json_lines=True)
+    app = bare_app(metrics)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        head = await client.head("/summary")
+    assert head.status_code == 200
+    text = exposition(metrics)
+    size = "http_server_response_body_size_bytes"
+    assert sample_value(text, f"{size}_count", method="HEAD", route="/summary") == 1
+    assert sample_value(text, f"{size}_sum", method="HEAD", route="/summary") == 0
+    assert sample_value(text, "http_server_small_responses_total") == 0
+    events = read_events(capfd)
+    assert [e["response_bytes"] for e in events if e["event"] == "request"] == [0]
+    assert [e for e in events if e["event"] == "small_response"] == []
 
 
 @pytest.mark.parametrize(
