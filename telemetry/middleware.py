@@ -48,14 +48,33 @@ def mark_empty_result(scope_state: dict[str, Any]) -> None:
     scope_state[_EMPTY_MARK] = True
 
 
-def route_template(scope: Scope) -> str:
+def route_template(scope: Scope, endpoint_paths: dict[object, str | None]) -> str:
     """The matched route's template, read from the scope after routing (never by re-matching
-    the path against the route list); one fixed label for unmatched requests."""
+    the path against the route list); one fixed label for unmatched requests.
+
+    FastAPI puts its own routes in the scope; a plain Starlette route it serves (``/docs``,
+    ``/openapi.json``) leaves only its endpoint there, whose route is looked up once in the
+    router and kept in ``endpoint_paths``."""
     path = getattr(scope.get("route"), "path", None)
     if not isinstance(path, str):
-        return UNMATCHED_ROUTE
+        endpoint = scope.get("endpoint")
+        if endpoint is None:
+            return UNMATCHED_ROUTE
+        if endpoint not in endpoint_paths:
+            endpoint_paths[endpoint] = _path_of(scope.get("router"), endpoint)
+        path = endpoint_paths[endpoint]
+        if path is None:
+            return UNMATCHED_ROUTE
     root_path = scope.get("root_path")
     return root_path + path if root_path else path
+
+
+def _path_of(router: object, endpoint: object) -> str | None:
+    for route in getattr(router, "routes", ()):
+        path = getattr(route, "path", None)
+        if getattr(route, "endpoint", None) is endpoint and isinstance(path, str):
+            return path
+    return None
 
 
 def incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -105,6 +124,7 @@ class TelemetryMiddleware:
         self._traced = self.config.traced
         self._active: dict[str, BatchedGauge] = {}
         self._series: dict[tuple[str, str, int], _Series] = {}
+        self._endpoint_paths: dict[object, str | None] = {}  # bounded: one per route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -154,7 +174,7 @@ class TelemetryMiddleware:
             # than most of these lines)
             duration = time.perf_counter() - started
             active.add(-1)
-            route = route_template(scope)
+            route = route_template(scope, self._endpoint_paths)
             series = self._series.get((method, route, status)) or self._new_series(
                 method, route, status
             )

@@ -32,12 +32,14 @@ def bare_app(metrics: Metrics) -> FastAPI:
     async def item(item_id: int) -> dict[str, int]:
         return {"id": item_id, "stock": 12}
 
-    @app.api_route("/summary", methods=["GET", "HEAD"])
+    @app.get("/summary")
     async def summary(request: Request, empty: bool = False) -> JSONResponse:
         if empty:
             mark_empty_result(request.scope.setdefault("state", {}))
             return JSONResponse({"total": 0})
         return JSONResponse({"t": 1})  # truncated: a real summary is much longer
+
+    app.add_api_route("/summary", summary, methods=["HEAD"], include_in_schema=False)
 
     @app.get("/download")
     async def download() -> StreamingResponse:
@@ -118,6 +120,18 @@ async def test_route_templates_label_requests_and_unmatched_paths_share_one_labe
     assert sample_value(text, count, route="/items/{item_id}", status_code="200") == 3
     assert sample_value(text, count, route="unmatched") == 3  # the scans and the redirect
     assert "/items/1" not in text.replace("/items/{item_id}", "")
+
+
+async def test_the_framework_s_own_pages_are_labelled_by_their_routes(metrics: Metrics) -> None:
+    app = bare_app(metrics)
+    for path in ("/docs", "/openapi.json", "/openapi.json", "/redoc", "/docs/x"):
+        await call(app, path)
+    text = exposition(metrics)
+    count = "http_server_request_duration_seconds_count"
+    assert sample_value(text, count, route="/docs", status_code="200") == 1
+    assert sample_value(text, count, route="/openapi.json", status_code="200") == 2
+    assert sample_value(text, count, route="/redoc", status_code="200") == 1
+    assert sample_value(text, count, route="unmatched", status_code="404") == 1
 
 
 async def test_an_exception_is_recorded_as_a_500_and_reaches_the_error_handling(
