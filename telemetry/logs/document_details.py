@@ -46,7 +46,16 @@ def slow(report: dict[str, Any]) -> list[Block]:
     slow = report["slow_requests"]
     blocks = [
         Block("h2", f"Slow requests (≥ {slow['threshold_ms']:,.0f} ms)"),
-        Block("p", f"{slow['count']:,} request line(s) over the threshold."),
+        Block(
+            "p",
+            f"{slow['count']:,} request(s) over the threshold"
+            + (
+                f"; {slow['flagged_only']:,} more flagged by the app itself, which may repeat "
+                "requests timed at the edge."
+                if slow["flagged_only"]
+                else "."
+            ),
+        ),
     ]
     if slow["slowest"]:
         rows = [
@@ -76,8 +85,14 @@ def small(report: dict[str, Any]) -> list[Block]:
         Block("h2", f"Small responses (< {small['threshold_bytes']:,} B)"),
         Block(
             "p",
-            f"{small['count']:,} response(s) under the threshold; "
-            f"{small['excluded']} excluded; edge = bytes Render/Heroku sent, origin = "
+            f"{small['count']:,} response(s) under the threshold"
+            + (
+                f", {small['flagged']:,} flagged by the app itself (by its own per-route "
+                "sizes, or declared empty)"
+                if small["flagged"]
+                else ""
+            )
+            + f"; {small['excluded']} excluded; edge = bytes Render/Heroku sent, origin = "
             "bytes the app reported.",
         ),
     ]

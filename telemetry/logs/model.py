@@ -43,6 +43,7 @@ class AppFlag:
     route: str
     value: float  # milliseconds for "slow", bytes for "small"
     declared: str | None = None  # "empty": the handler said its result is empty
+    request_id: str | None = None  # pagos's events name their request; legacy flags do not
 
 
 @dataclass(slots=True)

@@ -112,6 +112,7 @@ def slow_requests(analysis: Analysis) -> dict[str, Any]:
     return {
         "threshold_ms": stats.slow_ms,
         "count": sum(stats.slow_count.values()),
+        "flagged_only": stats.slow_flagged_only,
         "by_route": by_route,
         "slowest": slowest,
     }
@@ -160,6 +161,7 @@ def small_responses(analysis: Analysis) -> dict[str, Any]:
     return {
         "threshold_bytes": stats.small_bytes,
         "count": stats.small_count,
+        "flagged": sum(g["count"] for g in groups if g["source"].startswith("app-flag")),
         "excluded": "204, 304 and HEAD responses",
         "groups": groups,
     }

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 CAUSE_DEPLOY = "deploy"
 CAUSE_PLATFORM = "platform stop (SIGTERM)"
+CAUSE_INTERRUPT = "operator stop (SIGINT)"
 CAUSE_TIMEOUT = "worker timeout"
 CAUSE_OOM = "probable OOM (SIGKILL)"
 CAUSE_BOOT = "boot failure"
@@ -15,6 +16,7 @@ CAUSE_UNSEEN = "unknown (stop not in the input)"
 CAUSES = (
     CAUSE_DEPLOY,
     CAUSE_PLATFORM,
+    CAUSE_INTERRUPT,
     CAUSE_TIMEOUT,
     CAUSE_OOM,
     CAUSE_BOOT,

@@ -7,6 +7,7 @@ from telemetry.logs.aggregate.boots import (
     CAUSE_CRASH,
     CAUSE_DEPLOY,
     CAUSE_HEALTH,
+    CAUSE_INTERRUPT,
     CAUSE_OOM,
     CAUSE_PLATFORM,
     Boot,
@@ -62,6 +63,9 @@ def stop_cause(
             if _deploy_stopped(boot, deploy, where):
                 detail = f"commit {commit}" if commit else None
                 return CAUSE_DEPLOY, detail, [deploy.loc, where.loc]
+        # Ctrl-C, or gunicorn's quick shutdown
+        if name.removeprefix("sig").startswith(("int", "quit")):
+            return CAUSE_INTERRUPT, f"signal {name}", [where.loc]
         return CAUSE_PLATFORM, f"signal {name}", [where.loc]
     if boot.oom_hint is not None or exit_code == "137":
         evidence = [boot.oom_hint.loc] if boot.oom_hint else []

@@ -13,6 +13,7 @@ from telemetry.logs.percentiles import Quantiles
 MAX_ROUTES = 500  # label values stay bounded; the rest is "(other routes)"
 MAX_SMALL_KEYS = 500
 TOP_SLOW = 25
+MAX_SLOW_IDS = 100_000
 OTHER_ROUTES = "(other routes)"
 _LOOKUP_RESULTS = frozenset({"hit", "miss", "stale"})
 
@@ -47,6 +48,10 @@ class RequestStats:
         self._slow: list[tuple[float, int, dict[str, Any]]] = []
         self._seq = 0
         self.slow_count: Counter[tuple[str, str]] = Counter()
+        # request ids of the slow request lines, so the app's own slow events for the same
+        # requests are not listed twice (bounded: beyond it, such events are listed again)
+        self._slow_ids: set[str] = set()
+        self.slow_flagged_only = 0  # slow flags without an id to match (legacy): listed only
         self.small: dict[tuple[str, str, int, int | None, str], SmallGroup] = {}
         self.small_count = 0
         self.cache_lookups: Counter[str] = Counter()  # from the request lines' cache field
@@ -78,6 +83,8 @@ class RequestStats:
             series.latency.add(duration)
             if duration >= self.slow_ms:
                 self._slow_request(request, duration, ctx.loc, ctx.ts)
+                if request.request_id and len(self._slow_ids) < MAX_SLOW_IDS:
+                    self._slow_ids.add(request.request_id)
         size = request.response_bytes
         if size is not None:
             series.bytes_total += size
@@ -107,9 +114,15 @@ class RequestStats:
         if flag.kind == "slow":
             if flag.value < self.slow_ms:
                 return  # the app's own threshold was lower than the one asked for
+            if flag.request_id in self._slow_ids:
+                return  # its request line is counted and listed already
             route = flag.route
             request = Request(flag.method, route, route, None, flag.value, None, "app-flag")
-            self._slow_request(request, flag.value, loc, ts, count=False)
+            # an event naming its request, whose line is not in the input, is that request's
+            # only trace; a legacy flag may repeat a request line of another source: listed
+            counted = flag.request_id is not None
+            self.slow_flagged_only += not counted
+            self._slow_request(request, flag.value, loc, ts, count=counted)
         elif flag.declared == "empty":  # a true empty answer, whatever its size
             self._small(flag.method, flag.route, int(flag.value), None, "app-flag:empty", loc)
         elif flag.method != "HEAD" and flag.value < self.small_bytes:

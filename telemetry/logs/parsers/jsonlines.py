@@ -118,8 +118,9 @@ def parse_pagos(obj: dict[str, Any], ctx: LineContext) -> str | None:
         method = str(obj.get("method", "?"))
         if event == "slow_request":
             value = _float(obj.get("duration_ms"))
+            request_id = str(obj.get("request_id")) if obj.get("request_id") else None
             if value is not None:
-                events.append(AppFlag("slow", method, route, value))
+                events.append(AppFlag("slow", method, route, value, request_id=request_id))
         else:
             size = _int(obj.get("response_bytes"))
             if size is not None:

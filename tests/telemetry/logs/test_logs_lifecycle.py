@@ -99,6 +99,24 @@ def test_sigterm_during_shutdown_is_not_a_restart_per_worker(
     assert report["restarts"]["by_cause"] == {"platform stop (SIGTERM)": 1}
 
 
+def test_a_quick_shutdown_is_an_operator_stop_not_a_platform_one(
+    analyze: Runner, tmp_path: Path
+) -> None:
+    log = _write(
+        tmp_path,
+        [
+            *BOOT,
+            _g(40, 1, "INFO", "Handling signal: int"),
+            _g(41, 1, "WARNING", "Worker (pid:10) was sent SIGINT!"),
+            _g(41, 1, "WARNING", "Worker (pid:11) was sent SIGINT!"),
+            _g(42, 1, "INFO", "Shutting down: Master"),
+        ],
+    )
+    report = analyze(log, "--format", "json").json()
+    assert report["restarts"]["by_cause"] == {"operator stop (SIGINT)": 1}
+    assert report["restarts"]["unplanned"] == 0
+
+
 def test_new_boot_without_shutdown_is_a_crash(analyze: Runner, tmp_path: Path) -> None:
     log = _write(tmp_path, [*BOOT, *BOOT])
     report = analyze(log, "--format", "json").json()

@@ -40,9 +40,14 @@ structlog.contextvars.bind_contextvars(worker_pid=4242)
 log.info("worker_started", pid=4242, host="srv-test-1", boot_ms=12.0, version="0.1.0")
 log.warning("cache_backend_selected", backend="memory", previous=None, reason="redis unavailable",
             workers=2, shared=False)
-for ms in (12.5, 30.0, 1500.0):
-    log.info("request", method="GET", route="/api/v1/pagos/kpis", path="/api/v1/pagos/kpis",
-             status=200, duration_ms=ms, response_bytes=180, worker_pid=4242, cache="miss")
+kpis = dict(method="GET", route="/api/v1/pagos/kpis", path="/api/v1/pagos/kpis", status=200,
+            worker_pid=4242)
+for n, ms in enumerate((12.5, 30.0, 1500.0)):
+    log.info("request", duration_ms=ms, response_bytes=180, cache="miss", request_id=f"r-{n}",
+             **kpis)
+# the slow request's own event repeats its line; one whose line is missing is its only trace
+log.warning("slow_request", duration_ms=1500.0, threshold_ms=500, request_id="r-2", **kpis)
+log.warning("slow_request", duration_ms=2100.0, threshold_ms=500, request_id="r-9", **kpis)
 summary = dict(method="GET", route="/api/v1/notificaciones/estadisticas/resumen",
                path="/api/v1/notificaciones/estadisticas/resumen", worker_pid=4242)
 log.info("request", status=200, duration_ms=4.0, response_bytes=40, **summary)
@@ -87,6 +92,10 @@ def test_lines_from_pagos_logging_are_understood(analyze: Runner, tmp_path: Path
     assert [(g["route"], g["bytes"], g["kind"]) for g in groups] == [
         ("/api/v1/notificaciones/estadisticas/resumen", 40, "small")
     ]
+    assert report["small_responses"]["flagged"] == 1
+    slow = report["slow_requests"]
+    assert (slow["count"], slow["flagged_only"]) == (2, 0)
+    assert sorted(r["duration_ms"] for r in slow["slowest"]) == [1500.0, 2100.0]
     assert report["cache"]["lookups"] == {"miss": 3}
     assert report["workers"]["boots"][0]["pids"] == [4242, 4243]
     assert report["workers"]["boots"][0]["master_pid"] == 4241
