@@ -114,7 +114,7 @@ async def update_notification(
         if body.estado not in allowed:
             names = ", ".join(allowed) if allowed else "none (final status)"
             raise Conflict(
-                f"a {current} notification cannot become {body.estado}; allowed: {names}",
+                f"a notification in {current} cannot become {body.estado}; allowed: {names}",
                 [{"field": "estado", "message": f"allowed from {current}: {names}"}],
                 code="transition_not_allowed",
             )

@@ -105,7 +105,17 @@ def run(args: argparse.Namespace) -> int:
     except InvalidDatabaseURL as exc:
         print(f"pagos seed: {exc}", file=sys.stderr)
         return 2
-    today = args.today if args.today is not None else datetime.now(settings.tz).date()
+    business_today = datetime.now(settings.tz).date()
+    today = args.today if args.today is not None else business_today
+    if today > business_today:
+        # nothing is dated after the moment the seed runs: a later --today would pile every
+        # payment on the real today and leave a book that matches neither day
+        print(
+            f"pagos seed: --today {today} is after today ({business_today} in "
+            f"{settings.business_timezone}); a book can be laid around today or a past day",
+            file=sys.stderr,
+        )
+        return 2
     printer = ProgressPrinter(sys.stderr)
     try:
         report = asyncio.run(

@@ -8,7 +8,9 @@ import io
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -67,6 +69,17 @@ def test_missing_schema_says_run_migrate(tmp_path: Path) -> None:
         done = pagos_seed(url)
         assert done.returncode == 2
         assert "pagos migrate" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_today_after_today_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    database = tmp_path / "book.db"
+    business_today = datetime.now(ZoneInfo(TIME_ZONE)).date()
+    tomorrow = (business_today + timedelta(days=1)).isoformat()
+    done = pagos_seed(f"sqlite:///{database}", "--today", tomorrow)
+    assert done.returncode == 2
+    assert f"--today {tomorrow} is after today ({business_today}" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert not database.exists()
 
 
 def test_missing_tables_on_postgresql_say_run_migrate() -> None:
