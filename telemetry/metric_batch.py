@@ -48,8 +48,14 @@ class UpdateBatch:
     def commit(self) -> None:
         self._loop = None
         touched, self._touched = self._touched, []
-        for batched in touched:
-            batched.commit()
+        for index, batched in enumerate(touched):
+            try:
+                batched.commit()
+            except BaseException:
+                # a value that cannot be written now (a full disk under the metric files)
+                # must not leave the others stranded: they wait for the next commit
+                self._touched.extend(touched[index + 1 :])
+                raise
 
 
 class BatchedHistogram:
@@ -80,10 +86,17 @@ class BatchedHistogram:
             self._batch.touch(self)
 
     def commit(self) -> None:
+        # what could not be added stays for the next commit (the next observation schedules
+        # it); what was added never is again
         self._touched = False
-        for index, count in self._counts.items():
-            self._bucket_values[index].inc(count)
-        self._counts.clear()
+        counts = self._counts
+        while counts:
+            index, count = counts.popitem()
+            try:
+                self._bucket_values[index].inc(count)
+            except BaseException:
+                counts[index] = counts.get(index, 0) + count
+                raise
         self._sum_value.inc(self._sum)
         self._sum = 0.0
 
@@ -109,5 +122,5 @@ class BatchedGauge:
     def commit(self) -> None:
         self._touched = False
         if self._move:
-            self._value.inc(self._move)
+            self._value.inc(self._move)  # if this raises, the move waits for the next commit
             self._move = 0.0

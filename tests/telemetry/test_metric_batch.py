@@ -6,12 +6,15 @@ the event-loop iteration that made them."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -148,3 +151,48 @@ def test_updates_pending_when_asyncio_run_returns_are_committed() -> None:
 
     asyncio.run(last_request())  # a new loop schedules its own commit
     assert sample(registry, "d_seconds_count", route="/r") == 2
+
+
+class WriteFailsOnce:
+    """A metric value whose first write fails, as a metric file on a full disk would."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.failed = False
+
+    def inc(self, amount: float) -> None:
+        if not self.failed:
+            self.failed = True
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.value.inc(amount)
+
+    def __getattr__(self, name: str) -> Any:  # reads (get, get_exemplar) as the value's
+        return getattr(self.value, name)
+
+
+async def test_an_update_that_cannot_be_written_is_written_later_and_strands_no_other() -> None:
+    registry = CollectorRegistry()
+    duration = Histogram("d_seconds", "h", ["route"], buckets=LATENCY_BUCKETS, registry=registry)
+    size = Histogram("s_bytes", "h", ["route"], buckets=SIZE_BUCKETS, registry=registry)
+    child = duration.labels("/r")
+    failing = LATENCY_BUCKETS.index(0.25)
+    child._buckets[failing] = WriteFailsOnce(child._buckets[failing])
+    batch = UpdateBatch()
+    durations = BatchedHistogram(child, batch)
+    sizes = BatchedHistogram(size.labels("/r"), batch)
+
+    durations.observe(0.2)  # into the failing bucket
+    durations.observe(0.01)
+    sizes.observe(100)
+    with pytest.raises(OSError):
+        batch.commit()
+    batch.commit()  # the sizes, behind the failure, are not stranded
+    assert sample(registry, "s_bytes_count", route="/r") == 1
+
+    durations.observe(0.3)  # the next observation brings the rest
+    await asyncio.sleep(0)
+    assert sample(registry, "d_seconds_count", route="/r") == 3
+    assert sample(registry, "d_seconds_bucket", route="/r", le="0.25") == 2
+    assert sample(registry, "d_seconds_bucket", route="/r", le="0.01") == 1
+    assert sample(registry, "d_seconds_sum", route="/r") == pytest.approx(0.51)
+    assert sample(registry, "s_bytes_count", route="/r") == 1
