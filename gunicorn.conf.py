@@ -13,9 +13,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from service.settings import get_settings
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
-_settings = get_settings()
+from service.settings import configuration_message, get_settings
+
+try:
+    _settings = get_settings()
+except (ValidationError, SettingsError) as _invalid:
+    # said as `pagos serve` says it, not as a traceback of gunicorn's config loader
+    raise SystemExit(configuration_message(_invalid)) from None
 _metrics_dir = _settings.prometheus_multiproc_dir or (
     Path(tempfile.gettempdir()) / f"pagos-prometheus-{_settings.port}"
 )

@@ -14,7 +14,7 @@ from pydantic_settings import SettingsError
 
 from service.db.failures import DATABASE_ERRORS, database_unavailable
 from service.db.url import InvalidDatabaseURL, async_database_url
-from service.settings import configuration_problems, get_settings
+from service.settings import configuration_message, get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,8 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except (ValidationError, SettingsError) as exc:
-        problems = "".join(f"\n  {problem}" for problem in configuration_problems(exc))
-        print(f"pagos: invalid configuration:{problems}", file=sys.stderr)
+        print(configuration_message(exc), file=sys.stderr)
         return 2
     except InvalidDatabaseURL as exc:
         print(f"pagos: {exc}", file=sys.stderr)

@@ -215,6 +215,13 @@ def variable_name(field: str) -> str:
     return f"PAGOS_{field.upper()}"
 
 
+def configuration_message(exc: ValidationError | SettingsError) -> str:
+    """``pagos: invalid configuration:`` and what is wrong, a line per variable."""
+    return "pagos: invalid configuration:" + "".join(
+        f"\n  {problem}" for problem in configuration_problems(exc)
+    )
+
+
 def configuration_problems(exc: ValidationError | SettingsError) -> list[str]:
     """What is wrong with the environment, one line per variable, by the variables' names."""
     if isinstance(exc, SettingsError):

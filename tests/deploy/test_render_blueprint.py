@@ -4,6 +4,7 @@ environment; the health path is a real readiness probe; every variable is one pa
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -198,3 +199,20 @@ def test_serve_passes_what_follows_to_gunicorn(separator: list[str]) -> None:
     assert config["bind"] == "['127.0.0.1:8391']"
     # the metrics directory the config made for this run went with it
     assert not (Path(tempfile.gettempdir()) / "pagos-prometheus-8391").exists()
+
+
+def test_the_start_command_names_a_bad_setting_without_a_traceback(tmp_path: Path) -> None:
+    argv = shlex.split(web()["startCommand"])
+    env = {"PATH": os.environ["PATH"], "PAGOS_LOG_LEVEL": "LOUD"}
+    result = subprocess.run(
+        [str(BIN / "gunicorn"), *argv[1:], "--print-config"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "pagos: invalid configuration:\n  PAGOS_LOG_LEVEL: Input should be" in result.stderr
+    assert "Traceback" not in result.stderr
