@@ -84,6 +84,7 @@ class WorkerLifecycle:
         self.started_at = time.time()
         self.started_monotonic = time.monotonic()
         self.stop_signal: int | None = None
+        self.signalled = False  # set in the signal handler itself, before stop_signal
         self._heartbeat: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
         self._previous_handlers: dict[int, SignalHandler] = {}
@@ -169,18 +170,7 @@ class WorkerLifecycle:
         for signum in STOP_SIGNALS:
             previous = signal.getsignal(signum)
             self._previous_handlers[signum] = previous
-
-            def handler(
-                sig: int, frame: FrameType | None, previous: SignalHandler = previous
-            ) -> None:
-                loop.call_soon_threadsafe(self._stopping, sig)
-                if callable(previous):
-                    previous(sig, frame)
-                elif previous in (signal.SIG_DFL, None):
-                    signal.signal(sig, signal.SIG_DFL)
-                    signal.raise_signal(sig)
-
-            signal.signal(signum, handler)
+            signal.signal(signum, _StopSignalHook(self, loop, previous))
 
     def _restore_signal_handlers(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -205,3 +195,29 @@ class WorkerLifecycle:
         )
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+
+
+class _StopSignalHook:
+    """Chained in front of the server's handler of a stop signal: tells the lifecycle at once,
+    then hands the signal on. ``stopping`` says to whoever reads the installed handler (the
+    gunicorn worker, given SIGQUIT) that a stop signal has come already."""
+
+    def __init__(
+        self, lifecycle: WorkerLifecycle, loop: asyncio.AbstractEventLoop, previous: SignalHandler
+    ) -> None:
+        self.lifecycle = lifecycle
+        self.loop = loop
+        self.previous = previous
+
+    @property
+    def stopping(self) -> bool:
+        return self.lifecycle.signalled
+
+    def __call__(self, sig: int, frame: FrameType | None) -> None:
+        self.lifecycle.signalled = True
+        self.loop.call_soon_threadsafe(self.lifecycle._stopping, sig)
+        if callable(self.previous):
+            self.previous(sig, frame)
+        elif self.previous in (signal.SIG_DFL, None):
+            signal.signal(sig, signal.SIG_DFL)
+            signal.raise_signal(sig)

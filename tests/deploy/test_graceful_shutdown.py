@@ -4,9 +4,12 @@ accepted before the signal completes, none is reset, and the exit is recorded as
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,3 +148,36 @@ def test_a_quick_shutdown_of_the_master_stops_the_workers_at_once_as_interrupted
     assert took < 10  # the graceful timeout is 25 s
     assert stopped == ["sigint", "sigint"]
     assert exited == ["sigint", "sigint"]
+
+
+def test_ctrl_c_lets_the_requests_in_flight_finish(
+    pg_url: str, cache_prefix: str, tmp_path: Path
+) -> None:
+    """Ctrl-C in a terminal interrupts the master and every worker at once; the master's
+    quick shutdown then sends the workers SIGQUIT too, which must not cut them short."""
+    env = server_env(pg_url, cache_prefix, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
+    args = ["tests.support.probe_app:create_app()"]
+    with gunicorn_server(env, tmp_path / "gunicorn.log", workers=2, extra_args=args) as server:
+        deadline = time.monotonic() + 30
+        while sum('"event":"worker_started"' in line for line in server.log_lines()) < 2:
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.1)
+        workers = subprocess.run(
+            ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = [
+                pool.submit(httpx.get, server.base_url + "/test/sleep?seconds=1", timeout=10)
+                for _ in range(4)
+            ]
+            time.sleep(0.3)  # the requests are in flight
+            # the terminal's process group, all at once: the workers' SIGINT lands before the
+            # master's SIGQUIT, which it sends only once it has handled its own
+            for pid in [*map(int, workers), server.process.pid]:
+                os.kill(pid, signal.SIGINT)
+            statuses = [answer.result().status_code for answer in answers]
+        server.process.wait(timeout=30)
+        log = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+    assert statuses == [200] * 4
+    assert sorted(e["reason"] for e in log if e["event"] == "worker_stopped") == ["sigint"] * 2
+    assert sorted(e["reason"] for e in log if e["event"] == "worker_exited") == ["sigint"] * 2
