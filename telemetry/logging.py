@@ -76,21 +76,44 @@ def json_line(event: dict[str, Any]) -> bytes:
         return line
     event = dict(event)
     for _ in range(len(event)):
-        excess = len(line) - LINE_LIMIT
         key = max(event, key=lambda k: len(v) if isinstance(v := event[k], str) else -1)
         value = event[key]
         if not isinstance(value, str) or len(value) <= 2:
             break  # nothing left to cut
-        # a character is at least one byte of the line: cutting `excess` of them (plus the
-        # marker's size) makes it fit, unless the value is shorter than that
-        cut = min(len(value), excess + len(_CUT_MARKER) + 12)
-        head = (len(value) - cut) // 2
-        tail = len(value) - cut - head
-        event[key] = value[:head] + _CUT_MARKER.format(cut) + (value[-tail:] if tail else "")
+        event[key] = _cut(value, _json_size(value) - (len(line) - LINE_LIMIT))
         line = orjson.dumps(event, default=str, option=orjson.OPT_APPEND_NEWLINE)
         if len(line) <= LINE_LIMIT:
             break
     return line
+
+
+def _json_size(text: str) -> int:
+    """Bytes ``text`` takes inside a JSON line (escapes and UTF-8 counted)."""
+    return len(orjson.dumps(text)) - 2
+
+
+def _cut(value: str, budget: int) -> str:
+    """``value`` in at most ``budget`` JSON bytes: its start and end around a marker that says
+    how many characters were left out."""
+    room = budget - _json_size(_CUT_MARKER.format(len(value)))
+    head = _fitting(value, room // 2, from_end=False)
+    tail = _fitting(value[head:], room - _json_size(value[:head]), from_end=True)
+    end = value[len(value) - tail :] if tail else ""
+    return value[:head] + _CUT_MARKER.format(len(value) - head - tail) + end
+
+
+def _fitting(text: str, budget: int, *, from_end: bool) -> int:
+    """The most characters from the start (or the end) of ``text`` within ``budget`` JSON
+    bytes: a bisection, each step one orjson call."""
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        part = text[len(text) - middle :] if from_end else text[:middle]
+        if _json_size(part) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _orjson_text(value: dict[str, Any], **_: object) -> str:

@@ -127,30 +127,45 @@ def test_a_stderr_without_a_descriptor_gets_the_line_through_the_stream() -> Non
     assert json.loads(line)["route"] == "/api/v1/pagos/kpis"
 
 
-def _stderr_of(script: str) -> str:
+def _stderr_of(script: str, *args: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        encoding="utf-8",
     )
     return result.stderr
 
 
-def test_a_json_line_fits_in_one_atomic_pipe_write_with_both_ends_of_a_long_value() -> None:
+@pytest.mark.parametrize(
+    "filler",
+    ["x", "\U0001f600", "\u00e9", '"\\', "\x01"],  # one byte; 4 and 2 in UTF-8; escaped
+)
+def test_a_json_line_fits_in_one_atomic_pipe_write_with_both_ends_of_a_long_value(
+    filler: str,
+) -> None:
     # workers share stderr: a pipe write over PIPE_BUF could be spliced with another worker's
-    path = "/api/v1/clientes/" + "x" * 240_000 + "/end"
+    path = "/api/v1/clientes/" + filler * 60_000 + "/end"
     stderr = _stderr_of(
+        "import sys\n"
         "from telemetry.logging import configure_logging, log_event\n"
         "configure_logging(json_lines=True)\n"
-        "path = '/api/v1/clientes/' + 'x' * 240_000 + '/end'\n"
-        "log_event('telemetry.request', 'info', 'request', {'path': path, 'status': 404})\n"
+        "path = '/api/v1/clientes/' + sys.argv[1] * 60_000 + '/end'\n"
+        "log_event('telemetry.request', 'info', 'request', {'path': path, 'status': 404})\n",
+        filler,
     )
     (line,) = stderr.splitlines()
     assert len(line.encode()) + 1 <= select.PIPE_BUF
     event = json.loads(line)
     assert event["status"] == 404 and event["event"] == "request"
-    head, _, tail = event["path"].partition("…[")
-    omitted = int(tail.split()[0])
-    assert path.startswith(head) and path.endswith(tail.split("]…", 1)[1])
-    assert len(head) + len(tail.split("]…", 1)[1]) + omitted == len(path)
+    head, marker, rest = event["path"].partition("…[")
+    omitted, _, tail = rest.partition(" characters left out]…")
+    assert marker and path.startswith(head) and path.endswith(tail)
+    assert len(head) + int(omitted) + len(tail) == len(path)
+    # most of the line is the path's start and end, not the marker
+    assert len(json.dumps(head + tail, ensure_ascii=False).encode()) > select.PIPE_BUF // 2
 
 
 def test_a_long_traceback_keeps_its_last_line_within_one_pipe_write() -> None:
