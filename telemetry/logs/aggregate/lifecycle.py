@@ -271,9 +271,9 @@ class LifecycleTracker:
         worker = boot.workers.get(pid)
         if worker is not None and worker.restart is not None:
             self._worker_restart(boot, pid, CAUSE_TIMEOUT, None, mark)  # adds evidence only
-        elif value == "SIGTERM" or boot.stopping:
+        elif value in ("SIGTERM", "SIGINT", "SIGQUIT") or boot.stopping:  # asked to stop
             boot.worker_gone(pid)
-            if boot.stop_signal is None:
+            if boot.stop_signal is None and boot.master_pid is None:
                 boot.stop_signal = ("term (to worker)", mark)
         elif value == "SIGKILL":
             self._worker_restart(boot, pid, CAUSE_OOM, "SIGKILL without a worker timeout", mark)
@@ -307,7 +307,15 @@ class LifecycleTracker:
     _on_server_finished = _on_worker_exit
 
     def _on_worker_stopping(self, boot: Boot, pid: Pid, value: Val, mark: Mark) -> None:
-        if value and value.lower() in _STOP_SIGNALS and boot.stop_signal is None:
+        # one worker stopping is the server stopping only in a log of workers alone: with the
+        # master's lines, its own "Handling signal" says so, and a worker stopped alone (a
+        # reload, a signal to that worker) is not the server's stop
+        if (
+            value
+            and value.lower() in _STOP_SIGNALS
+            and boot.stop_signal is None
+            and boot.master_pid is None
+        ):
             boot.stop_signal = (value.lower(), mark)
 
     def _on_worker_stopped(self, boot: Boot, pid: Pid, value: Val, mark: Mark) -> None:

@@ -226,3 +226,21 @@ def test_one_worker_is_not_the_two_the_target_asks_for(analyze: Runner, tmp_path
         _write(tmp_path, [*BOOT, _g(2, 12345, "INFO", "Booting worker with pid: 12345")])
     )
     assert "12345" in text.out and "12,345" not in text.out  # pids as logs write them
+
+
+def test_a_kill_after_a_reload_is_still_a_probable_oom(analyze: Runner, data: Path) -> None:
+    # a real gunicorn log (pagos's JSON lines): SIGHUP, then SIGKILL of a new worker, then
+    # SIGTERM; the reload's workers stopping are not the server's stop
+    report = analyze(data / "pagos_reload_then_kill.jsonl", "--format", "json").json()
+    assert report["restarts"]["by_cause"] == {
+        "probable OOM (SIGKILL)": 1,
+        "platform stop (SIGTERM)": 1,
+    }
+
+
+def test_one_worker_given_sigquit_is_neither_a_crash_nor_the_server_s_stop(
+    analyze: Runner, data: Path
+) -> None:
+    # a real gunicorn log: SIGQUIT to one worker (replaced), later SIGTERM to the master
+    report = analyze(data / "pagos_one_worker_quit.jsonl", "--format", "json").json()
+    assert report["restarts"]["by_cause"] == {"platform stop (SIGTERM)": 1}
