@@ -84,11 +84,20 @@ _lifecycle = MasterLifecycle(
 def on_starting(server: Any) -> None:
     """In the master, before any worker: our log format, an empty metrics directory."""
     configure_logging(json_lines=_settings.json_logs, level=_settings.log_level)
-    # workers read their number from the settings (the cache says whether it is shared): the
-    # number gunicorn runs, whether WEB_CONCURRENCY or a `--workers` option set it
-    os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
-    get_settings.cache_clear()
+    _tell_workers_their_number(server.cfg.workers)
     _lifecycle.on_starting(server)
+
+
+def nworkers_changed(server: Any, new_value: int, old_value: int | None) -> None:
+    """TTIN/TTOU: workers started from now on know the new number."""
+    _tell_workers_their_number(new_value)
+
+
+def _tell_workers_their_number(workers: int) -> None:
+    # workers read their number from the settings (the cache says whether it is shared): the
+    # number gunicorn runs, whether WEB_CONCURRENCY, a `--workers` option or TTIN/TTOU set it
+    os.environ["WEB_CONCURRENCY"] = str(workers)
+    get_settings.cache_clear()
 
 
 def post_fork(server: Any, worker: Any) -> None:

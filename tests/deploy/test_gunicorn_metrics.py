@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import tempfile
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -89,3 +91,20 @@ def test_workers_know_the_worker_count_a_command_line_option_set(
         log = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
     (selected,) = [e for e in log if e["event"] == "cache_backend_selected"]
     assert (selected["backend"], selected["workers"], selected["level"]) == ("memory", 1, "info")
+
+
+def test_a_worker_added_by_ttin_knows_the_new_worker_count(
+    sqlite_url: str, cache_prefix: str, tmp_path: Path
+) -> None:
+    env = server_env(sqlite_url, cache_prefix, REDIS_URL="redis://127.0.0.1:1/0")
+    with gunicorn_server(env, tmp_path / "gunicorn.log", workers=1) as server:
+        server.process.send_signal(signal.SIGTTIN)
+        deadline = time.monotonic() + 30
+        while True:
+            log = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+            selected = [e for e in log if e["event"] == "cache_backend_selected"]
+            if len(selected) == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    # the first worker started alone; the second knows there are two, both on memory
+    assert [(e["workers"], e["level"]) for e in selected] == [(1, "info"), (2, "warning")]
