@@ -18,7 +18,13 @@ import httpx
 import pytest
 import redis
 
-from tests.support.servers import REDIS_URL, auth_headers, gunicorn_server, server_env
+from tests.support.servers import (
+    REDIS_URL,
+    ServerProcess,
+    auth_headers,
+    gunicorn_server,
+    server_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -134,10 +140,7 @@ def test_a_quick_shutdown_of_the_master_stops_the_workers_at_once_as_interrupted
     graceful timeout by SIGKILL (which the killed-worker alert would take for a crash)."""
     env = server_env(pg_url, cache_prefix, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
     with gunicorn_server(env, tmp_path / "gunicorn.log", workers=2) as server:
-        deadline = time.monotonic() + 30
-        while sum('"event":"worker_started"' in line for line in server.log_lines()) < 2:
-            assert time.monotonic() < deadline, "the workers did not start"
-            time.sleep(0.1)
+        wait_for_workers(server, 2)
         signalled = time.monotonic()
         server.process.send_signal(signum)
         server.process.wait(timeout=30)
@@ -158,10 +161,7 @@ def test_ctrl_c_lets_the_requests_in_flight_finish(
     env = server_env(pg_url, cache_prefix, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
     args = ["tests.support.probe_app:create_app()"]
     with gunicorn_server(env, tmp_path / "gunicorn.log", workers=2, extra_args=args) as server:
-        deadline = time.monotonic() + 30
-        while sum('"event":"worker_started"' in line for line in server.log_lines()) < 2:
-            assert time.monotonic() < deadline, "the workers did not start"
-            time.sleep(0.1)
+        wait_for_workers(server, 2)
         workers = subprocess.run(
             ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True, check=True
         ).stdout.split()
@@ -181,3 +181,11 @@ def test_ctrl_c_lets_the_requests_in_flight_finish(
     assert statuses == [200] * 4
     assert sorted(e["reason"] for e in log if e["event"] == "worker_stopped") == ["sigint"] * 2
     assert sorted(e["reason"] for e in log if e["event"] == "worker_exited") == ["sigint"] * 2
+
+
+def wait_for_workers(server: ServerProcess, count: int) -> None:
+    """Until ``count`` workers have started serving (the server answers once one has)."""
+    deadline = time.monotonic() + 30
+    while sum('"event":"worker_started"' in line for line in server.log_lines()) < count:
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.1)

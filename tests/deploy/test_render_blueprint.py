@@ -108,6 +108,21 @@ def test_migrations_run_before_deploy_with_the_pagos_command() -> None:
     assert web()["buildCommand"].split()[:2] == ["pip", "install"]
 
 
+def _print_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The start command, with gunicorn's ``--print-config``, in ``env`` alone."""
+    argv = shlex.split(web()["startCommand"])
+    assert argv[0] == "gunicorn"
+    return subprocess.run(
+        [str(BIN / "gunicorn"), *argv[1:], "--print-config"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def _effective_gunicorn_config(tmp_path: Path) -> dict[str, str]:
     """Run the start command as Render would (its environment, PORT, generated secrets,
     database and Redis URLs), but only to print the configuration it resolves and to load
@@ -122,17 +137,7 @@ def _effective_gunicorn_config(tmp_path: Path) -> dict[str, str]:
     env["REDIS_URL"] = "redis://red-test:6379"
     env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "prometheus")
     (tmp_path / "prometheus").mkdir()  # on_starting would; --print-config also loads the app
-    argv = shlex.split(web()["startCommand"])
-    assert argv[0] == "gunicorn"
-    result = subprocess.run(
-        [str(BIN / "gunicorn"), *argv[1:], "--print-config"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _print_config(env)
     assert result.returncode == 0, result.stderr[-2000:]
     config = {}
     for line in result.stdout.splitlines():
@@ -201,18 +206,8 @@ def test_serve_passes_what_follows_to_gunicorn(separator: list[str]) -> None:
     assert not (Path(tempfile.gettempdir()) / "pagos-prometheus-8391").exists()
 
 
-def test_the_start_command_names_a_bad_setting_without_a_traceback(tmp_path: Path) -> None:
-    argv = shlex.split(web()["startCommand"])
-    env = {"PATH": os.environ["PATH"], "PAGOS_LOG_LEVEL": "LOUD"}
-    result = subprocess.run(
-        [str(BIN / "gunicorn"), *argv[1:], "--print-config"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def test_the_start_command_names_a_bad_setting_without_a_traceback() -> None:
+    result = _print_config({"PATH": os.environ["PATH"], "PAGOS_LOG_LEVEL": "LOUD"})
     assert result.returncode != 0
     assert "pagos: invalid configuration:\n  PAGOS_LOG_LEVEL: Input should be" in result.stderr
     assert "Traceback" not in result.stderr
