@@ -141,9 +141,13 @@ def write_line(line: bytes) -> None:
         while line:  # a pipe may take a long line in parts
             line = line[os.write(descriptor, line) :]
     except OSError:
-        from telemetry.metrics import METRICS  # not at import: see telemetry.gunicorn_hooks
+        _count_lost_line()
 
-        METRICS.log_lines_lost.inc()
+
+def _count_lost_line() -> None:
+    from telemetry.metrics import METRICS  # not at import: see telemetry.gunicorn_hooks
+
+    METRICS.log_lines_lost.inc()
 
 
 class _StderrLogger:
@@ -166,8 +170,9 @@ class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = self.format(record)
-        except Exception:  # noqa: BLE001  # a record that cannot be formatted: the stdlib's report
-            self.handleError(record)
+        except (TypeError, ValueError, KeyError):  # arguments that do not fit the format
+            _count_lost_line()
+            self.handleError(record)  # the stdlib's report, with the record's origin
             return
         write_line((line + "\n").encode())
 

@@ -48,14 +48,15 @@ class UpdateBatch:
     def commit(self) -> None:
         self._loop = None
         touched, self._touched = self._touched, []
-        for index, batched in enumerate(touched):
-            try:
+        committed = 0
+        try:
+            for batched in touched:
                 batched.commit()
-            except BaseException:
-                # a value that cannot be written now (a full disk under the metric files)
-                # must not leave the others stranded: they wait for the next commit
-                self._touched.extend(touched[index + 1 :])
-                raise
+                committed += 1
+        finally:
+            # a value that cannot be written now (a full disk under the metric files) must not
+            # leave the others stranded: they wait for the next commit
+            self._touched.extend(touched[committed + 1 :])
 
 
 class BatchedHistogram:
@@ -90,13 +91,9 @@ class BatchedHistogram:
         # it); what was added never is again
         self._touched = False
         counts = self._counts
-        while counts:
-            index, count = counts.popitem()
-            try:
-                self._bucket_values[index].inc(count)
-            except BaseException:
-                counts[index] = counts.get(index, 0) + count
-                raise
+        for index in list(counts):
+            self._bucket_values[index].inc(counts[index])
+            del counts[index]
         self._sum_value.inc(self._sum)
         self._sum = 0.0
 

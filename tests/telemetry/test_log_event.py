@@ -215,3 +215,16 @@ def test_a_line_nobody_reads_is_counted_as_lost_and_never_raised() -> None:
     finally:
         configure_logging(json_lines=True)
     assert sample_value(generate_latest().decode(), lost) - before == 3
+
+
+def test_a_third_party_record_that_cannot_be_formatted_is_counted_as_lost(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(json_lines=True)
+    lost = "log_lines_lost_total"
+    before = sample_value(generate_latest().decode(), lost)
+    logging.getLogger("uvicorn.error").warning("%d requests", "many")  # never raises here
+    logging.getLogger("uvicorn.error").warning("%d requests", 3)
+    assert sample_value(generate_latest().decode(), lost) - before == 1
+    events = [json.loads(line)["event"] for line in lines(capfd) if line.startswith("{")]
+    assert events == ["3 requests"]
