@@ -204,7 +204,7 @@ class Settings(BaseSettings):
         return self.environment == "production"
 
 
-def variable_name(field: str) -> str:
+def _variable_name(field: str) -> str:
     """The environment variable that sets ``field`` (a field's name, or already an alias)."""
     info = Settings.model_fields.get(field)
     if info is None:
@@ -218,22 +218,22 @@ def variable_name(field: str) -> str:
 def configuration_message(exc: ValidationError | SettingsError) -> str:
     """``pagos: invalid configuration:`` and what is wrong, a line per variable."""
     return "pagos: invalid configuration:" + "".join(
-        f"\n  {problem}" for problem in configuration_problems(exc)
+        f"\n  {problem}" for problem in _configuration_problems(exc)
     )
 
 
-def configuration_problems(exc: ValidationError | SettingsError) -> list[str]:
+def _configuration_problems(exc: ValidationError | SettingsError) -> list[str]:
     """What is wrong with the environment, one line per variable, by the variables' names."""
     if isinstance(exc, SettingsError):
         match = re.search(r'field "(\w+)"', str(exc))
-        name = variable_name(match.group(1)) if match else "a setting"
+        name = _variable_name(match.group(1)) if match else "a setting"
         cause = f": {exc.__cause__}" if exc.__cause__ is not None else ""
         return [f"{name} cannot be parsed (JSON expected){cause}"]
     problems = []
     for error in exc.errors():
         message = error["msg"].removeprefix("Value error, ")
         field = error["loc"][0] if error["loc"] else None
-        problems.append(f"{variable_name(str(field))}: {message}" if field else message)
+        problems.append(f"{_variable_name(str(field))}: {message}" if field else message)
     return problems
 
 

@@ -49,7 +49,7 @@ class RequestStats:
         self._seq = 0
         self.slow_count: Counter[tuple[str, str]] = Counter()
         # request ids of the slow request lines, so the app's own slow events for the same
-        # requests are not listed twice (bounded: beyond it, such events are listed again)
+        # requests are not listed twice (bounded: beyond it, such events count once more)
         self._slow_ids: set[str] = set()
         self.slow_flagged_only = 0  # slow flags without an id to match (legacy): listed only
         self.small: dict[tuple[str, str, int, int | None, str], SmallGroup] = {}
