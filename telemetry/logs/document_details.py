@@ -87,6 +87,12 @@ def small(report: dict[str, Any]) -> list[Block]:
             "p",
             f"{small['count']:,} response(s) under the threshold"
             + (
+                f" ({small['judged_by_app']:,} pagos request line(s) not counted: pagos judges "
+                "its answers against each route's expected size and flags them itself)"
+                if small["judged_by_app"]
+                else ""
+            )
+            + (
                 f", {small['flagged']:,} flagged by the app itself (by its own per-route "
                 "sizes, or declared empty)"
                 if small["flagged"]

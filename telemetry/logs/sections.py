@@ -162,6 +162,7 @@ def small_responses(analysis: Analysis) -> dict[str, Any]:
         "threshold_bytes": stats.small_bytes,
         "count": stats.small_count,
         "flagged": sum(g["count"] for g in groups if g["source"].startswith("app-flag")),
+        "judged_by_app": stats.sizes_judged_by_app,
         "excluded": "204, 304 and HEAD responses",
         "groups": groups,
     }

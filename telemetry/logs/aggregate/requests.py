@@ -54,6 +54,7 @@ class RequestStats:
         self.slow_flagged_only = 0  # slow flags without an id to match (legacy): listed only
         self.small: dict[tuple[str, str, int, int | None, str], SmallGroup] = {}
         self.small_count = 0
+        self.sizes_judged_by_app = 0  # pagos's request lines: its own flags speak for them
         self.cache_lookups: Counter[str] = Counter()  # from the request lines' cache field
         self.missing_request_id = 0
         self.missing_request_id_first: str | None = None
@@ -91,6 +92,7 @@ class RequestStats:
             series.bytes_count += 1
             if size > series.bytes_max:
                 series.bytes_max = size
+            self.sizes_judged_by_app += request.sizes_judged
             if (
                 size < self.small_bytes
                 and not request.sizes_judged

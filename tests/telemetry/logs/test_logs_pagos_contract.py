@@ -93,6 +93,7 @@ def test_lines_from_pagos_logging_are_understood(analyze: Runner, tmp_path: Path
         ("/api/v1/notificaciones/estadisticas/resumen", 40, "small")
     ]
     assert report["small_responses"]["flagged"] == 1
+    assert report["small_responses"]["judged_by_app"] == 4  # the request lines, said apart
     slow = report["slow_requests"]
     assert (slow["count"], slow["flagged_only"]) == (2, 0)
     assert sorted(r["duration_ms"] for r in slow["slowest"]) == [1500.0, 2100.0]
